@@ -1,0 +1,16 @@
+//! Warden's typed action model.
+//!
+//! Every integration (agent hooks, MCP proxy, HTTP API, trace replay) lowers what an agent is about
+//! to do into [`Action`]s. The policy only ever sees these types, so a rule written once holds for
+//! every integration. This crate knows nothing of adapters, policies or daemons.
+
+mod action;
+mod error;
+mod path;
+
+pub use action::{
+    Action, ActionKind, Actor, CommandFacts, Env, ExecAction, NetworkAction, Operation, Opacity,
+    ToolEffect, ACTION_FORMAT_VERSION,
+};
+pub use error::ActionError;
+pub use path::{normalize_path, NormPath, PathEnv};

@@ -1,0 +1,806 @@
+//! Compiles layered policy files into indexed matchers, once.
+//!
+//! Every indexable string condition (path, program, host, tool, URL) becomes a predicate whose
+//! globs join one `GlobSet` per field. A decision runs each field's set once per action and then
+//! evaluates only the rules anchored on a predicate that fired, plus the few rules with no anchor
+//! for the action's kind. Cost grows with the rules that could match, not with all rules.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use globset::{Glob, GlobBuilder, GlobMatcher, GlobSet, GlobSetBuilder};
+use regex::Regex;
+use serde_json::Value;
+use warden_action::{ActionKind, ToolEffect};
+
+use crate::decision::{Decision, Mode, Severity};
+use crate::error::{PolicyError, PolicyErrors, SourceText};
+use crate::layers::{Layer, PolicySource};
+use crate::locate::Locator;
+use crate::spec::{MatchSpec, OneOrMany, PolicyFile, TestSpec, ValueTest};
+
+/// Bit mask over [`ActionKind`]s.
+pub(crate) type KindMask = u16;
+
+const ALL_KINDS: KindMask = (1 << ActionKind::ALL.len()) - 1;
+
+pub(crate) fn bit(k: ActionKind) -> KindMask {
+    1 << k.index()
+}
+
+/// A compiled, layered policy, ready to evaluate actions.
+#[derive(Debug)]
+pub struct Policy {
+    pub(crate) rules: Vec<Rule>,
+    pub(crate) mode: Mode,
+    pub(crate) default: Decision,
+    pub(crate) index: Index,
+    pub(crate) files: Vec<LoadedFile>,
+}
+
+/// A parsed policy file kept for self-tests and error locations.
+#[derive(Debug)]
+pub(crate) struct LoadedFile {
+    pub(crate) layer: Layer,
+    pub(crate) text: SourceText,
+    pub(crate) locator: Locator,
+    pub(crate) spec: PolicyFile,
+}
+
+/// One compiled rule.
+#[derive(Debug)]
+pub(crate) struct Rule {
+    pub(crate) id: String,
+    pub(crate) description: String,
+    pub(crate) severity: Severity,
+    pub(crate) decision: Decision,
+    pub(crate) reason: Option<String>,
+    pub(crate) guidance: Option<String>,
+    pub(crate) layer: Layer,
+    pub(crate) kinds: KindMask,
+    pub(crate) cond: Cond,
+    pub(crate) modify: Option<CompiledModify>,
+}
+
+/// A compiled condition tree.
+#[derive(Debug)]
+pub(crate) enum Cond {
+    Kinds(KindMask),
+    Pred(u32),
+    InWorkspace(bool),
+    Recursive(bool),
+    SendsLocal(bool),
+    Opaque(bool),
+    Effect(Vec<ToolEffect>),
+    Subcommand(Globs),
+    FlagsAny(Vec<String>),
+    FlagsAll(Vec<String>),
+    Operand(Globs),
+    AnyArg(Globs),
+    StdinFrom(Globs),
+    Via(Globs),
+    Line(Regex),
+    Arg { pointer: String, test: CompiledTest },
+    Channel(Globs),
+    Recipient(Globs),
+    Target(Globs),
+    Extension(Globs),
+    Session { name: String, test: CompiledTest },
+    All(Vec<Cond>),
+    Any(Vec<Cond>),
+    Not(Box<Cond>),
+}
+
+/// A small glob set with its source patterns, for conditions that are not indexed.
+#[derive(Debug)]
+pub(crate) struct Globs {
+    pub(crate) set: GlobSet,
+    pub(crate) patterns: Vec<String>,
+}
+
+impl Globs {
+    pub(crate) fn is_match(&self, s: &str) -> bool {
+        self.set.is_match(s)
+    }
+}
+
+/// A compiled [`ValueTest`].
+#[derive(Debug)]
+pub(crate) struct CompiledTest {
+    pub(crate) equals: Option<Value>,
+    pub(crate) glob: Option<Globs>,
+    pub(crate) regex: Option<Regex>,
+    pub(crate) gt: Option<f64>,
+    pub(crate) gte: Option<f64>,
+    pub(crate) lt: Option<f64>,
+    pub(crate) lte: Option<f64>,
+    pub(crate) exists: Option<bool>,
+}
+
+/// A compiled modification.
+#[derive(Debug)]
+pub(crate) struct CompiledModify {
+    pub(crate) redact: Vec<(String, Option<Regex>)>,
+    pub(crate) set: BTreeMap<String, Value>,
+}
+
+/// Which action field an indexed predicate looks at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Field {
+    Path,
+    Program,
+    Host,
+    Tool,
+    Url,
+}
+
+impl Field {
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Field::Path => "path",
+            Field::Program => "program",
+            Field::Host => "host",
+            Field::Tool => "tool",
+            Field::Url => "url",
+        }
+    }
+}
+
+/// An indexed predicate: "field matches one of these globs".
+#[derive(Debug)]
+pub(crate) struct Pred {
+    pub(crate) field: Field,
+    pub(crate) matchers: Vec<(String, GlobMatcher)>,
+}
+
+/// One field's glob set, mapping each glob back to its predicate.
+#[derive(Debug, Default)]
+pub(crate) struct FieldIndex {
+    pub(crate) set: GlobSet,
+    pub(crate) pred_of: Vec<u32>,
+}
+
+/// The indexes built over all rules.
+#[derive(Debug, Default)]
+pub(crate) struct Index {
+    pub(crate) path_abs: FieldIndex,
+    pub(crate) path_home: FieldIndex,
+    pub(crate) program: FieldIndex,
+    pub(crate) host: FieldIndex,
+    pub(crate) tool: FieldIndex,
+    pub(crate) url: FieldIndex,
+    pub(crate) preds: Vec<Pred>,
+    /// Rules whose anchor is this predicate.
+    pub(crate) by_pred: Vec<Vec<u32>>,
+    /// Rules with no anchor, per action kind.
+    pub(crate) unanchored: Vec<Vec<u32>>,
+}
+
+struct IndexBuilder {
+    path_abs: (GlobSetBuilder, Vec<u32>),
+    path_home: (GlobSetBuilder, Vec<u32>),
+    program: (GlobSetBuilder, Vec<u32>),
+    host: (GlobSetBuilder, Vec<u32>),
+    tool: (GlobSetBuilder, Vec<u32>),
+    url: (GlobSetBuilder, Vec<u32>),
+    preds: Vec<Pred>,
+}
+
+/// Build a glob with Warden's options for a field.
+fn glob(pattern: &str, field: Option<Field>) -> Result<Glob, globset::Error> {
+    let (case_insensitive, literal_separator) = match field {
+        Some(Field::Path) => (cfg!(target_os = "macos"), true),
+        Some(Field::Program) => (false, false),
+        Some(Field::Host) | Some(Field::Tool) | None => (true, false),
+        Some(Field::Url) => (true, false),
+    };
+    GlobBuilder::new(pattern)
+        .case_insensitive(case_insensitive)
+        .literal_separator(literal_separator)
+        .backslash_escape(true)
+        .build()
+}
+
+/// Rewrite a path pattern into the form matched: `$HOME` as `~`, relative ones anywhere.
+fn path_pattern(p: &str) -> String {
+    let p = if let Some(rest) = p.strip_prefix("$HOME") {
+        format!("~{rest}")
+    } else {
+        p.to_string()
+    };
+    let p = if p.ends_with('/') { format!("{p}**") } else { p };
+    if p.starts_with('/') || p.starts_with("~/") || p == "~" || p.starts_with("**") {
+        p
+    } else {
+        format!("**/{p}")
+    }
+}
+
+/// Errors found while compiling one file, with a way to locate them.
+struct Ctx<'a> {
+    file: &'a LoadedFile,
+    lists: &'a BTreeMap<String, Vec<String>>,
+    errors: &'a mut Vec<PolicyError>,
+}
+
+impl Ctx<'_> {
+    fn err(&mut self, at: &str, message: String, help: Option<String>) {
+        let span = self.file.locator.span(at);
+        self.errors.push(self.file.text.invalid(span, message, help));
+    }
+
+    /// Expand `$list` references in a string list.
+    fn strings(&mut self, v: &OneOrMany<String>, at: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        for (i, s) in v.as_slice().iter().enumerate() {
+            match s.strip_prefix('$').filter(|n| !n.starts_with("HOME")) {
+                Some(name) => match self.lists.get(name) {
+                    Some(items) => out.extend(items.iter().cloned()),
+                    None => self.err(
+                        &format!("{at}[{i}]"),
+                        format!("unknown list `${name}`"),
+                        Some(format!(
+                            "declare it under `lists:`; known lists: {}",
+                            self.lists.keys().cloned().collect::<Vec<_>>().join(", ")
+                        )),
+                    ),
+                },
+                None => out.push(s.clone()),
+            }
+        }
+        out
+    }
+
+    fn globs(&mut self, v: &OneOrMany<String>, at: &str) -> Globs {
+        let patterns = self.strings(v, at);
+        let mut b = GlobSetBuilder::new();
+        for (i, p) in patterns.iter().enumerate() {
+            match glob(p, None) {
+                Ok(g) => {
+                    b.add(g);
+                }
+                Err(e) => self.err(&format!("{at}[{i}]"), format!("bad glob `{p}`: {e}"), None),
+            }
+        }
+        let set = b.build().unwrap_or_else(|_| GlobSet::empty());
+        Globs { set, patterns }
+    }
+
+    fn regex(&mut self, r: &str, at: &str) -> Option<Regex> {
+        match regex::RegexBuilder::new(r).size_limit(1 << 20).build() {
+            Ok(re) => Some(re),
+            Err(e) => {
+                self.err(at, format!("bad regex `{r}`: {e}"), None);
+                None
+            }
+        }
+    }
+
+    fn value_test(&mut self, t: &ValueTest, at: &str) -> CompiledTest {
+        CompiledTest {
+            equals: t.equals.clone(),
+            glob: t.glob.as_ref().map(|g| self.globs(g, &format!("{at}.glob"))),
+            regex: t.regex.as_ref().and_then(|r| self.regex(r, &format!("{at}.regex"))),
+            gt: t.gt,
+            gte: t.gte,
+            lt: t.lt,
+            lte: t.lte,
+            exists: t.exists,
+        }
+    }
+}
+
+impl Default for IndexBuilder {
+    fn default() -> Self {
+        let f = || (GlobSetBuilder::new(), Vec::new());
+        Self {
+            path_abs: f(),
+            path_home: f(),
+            program: f(),
+            host: f(),
+            tool: f(),
+            url: f(),
+            preds: Vec::new(),
+        }
+    }
+}
+
+impl IndexBuilder {
+    /// Add an indexed predicate over `patterns`; returns its id.
+    fn pred(&mut self, ctx: &mut Ctx<'_>, field: Field, v: &OneOrMany<String>, at: &str) -> u32 {
+        let id = self.preds.len() as u32;
+        let mut matchers = Vec::new();
+        for (i, raw) in ctx.strings(v, at).into_iter().enumerate() {
+            let pattern = match field {
+                Field::Path => path_pattern(&raw),
+                Field::Host => raw.to_ascii_lowercase(),
+                Field::Program | Field::Tool | Field::Url => raw.clone(),
+            };
+            let g = match glob(&pattern, Some(field)) {
+                Ok(g) => g,
+                Err(e) => {
+                    ctx.err(&format!("{at}[{i}]"), format!("bad glob `{raw}`: {e}"), None);
+                    continue;
+                }
+            };
+            matchers.push((raw, g.compile_matcher()));
+            let slot = match field {
+                Field::Path if pattern.starts_with('~') => &mut self.path_home,
+                Field::Path => &mut self.path_abs,
+                Field::Program => &mut self.program,
+                Field::Host => &mut self.host,
+                Field::Tool => &mut self.tool,
+                Field::Url => &mut self.url,
+            };
+            slot.0.add(g);
+            slot.1.push(id);
+        }
+        self.preds.push(Pred { field, matchers });
+        id
+    }
+
+    fn finish(self, rules: &[Rule]) -> Result<Index, globset::Error> {
+        fn fi(p: (GlobSetBuilder, Vec<u32>)) -> Result<FieldIndex, globset::Error> {
+            Ok(FieldIndex {
+                set: p.0.build()?,
+                pred_of: p.1,
+            })
+        }
+        let mut by_pred = vec![Vec::new(); self.preds.len()];
+        let mut unanchored = vec![Vec::new(); ActionKind::ALL.len()];
+        for (ri, rule) in rules.iter().enumerate() {
+            match anchor(&rule.cond) {
+                Some(p) => {
+                    if let Some(list) = by_pred.get_mut(p as usize) {
+                        list.push(ri as u32);
+                    }
+                }
+                None => {
+                    for k in ActionKind::ALL {
+                        if rule.kinds & bit(k) != 0 {
+                            if let Some(list) = unanchored.get_mut(k.index()) {
+                                list.push(ri as u32);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        Ok(Index {
+            path_abs: fi(self.path_abs)?,
+            path_home: fi(self.path_home)?,
+            program: fi(self.program)?,
+            host: fi(self.host)?,
+            tool: fi(self.tool)?,
+            url: fi(self.url)?,
+            preds: self.preds,
+            by_pred,
+            unanchored,
+        })
+    }
+}
+
+/// A predicate that must hold for `cond` to hold, if one is found in its top-level conjunction.
+fn anchor(cond: &Cond) -> Option<u32> {
+    match cond {
+        Cond::Pred(p) => Some(*p),
+        Cond::All(items) => items.iter().find_map(anchor),
+        _ => None,
+    }
+}
+
+/// The kinds a match can apply to, from its own fields (not from `any`/`not`).
+fn inferred_kinds(m: &MatchSpec) -> KindMask {
+    let file = bit(ActionKind::FileRead) | bit(ActionKind::FileWrite) | bit(ActionKind::FileDelete);
+    let tool = bit(ActionKind::ToolCall) | bit(ActionKind::McpCall);
+    let mut mask = ALL_KINDS;
+    let mut narrow = |present: bool, kinds: KindMask| {
+        if present {
+            mask &= kinds;
+        }
+    };
+    narrow(m.path.is_some() || m.in_workspace.is_some(), file);
+    narrow(m.recursive.is_some(), bit(ActionKind::FileDelete));
+    narrow(m.command.is_some(), bit(ActionKind::Exec));
+    narrow(
+        m.host.is_some() || m.url.is_some() || m.sends_local_data.is_some(),
+        bit(ActionKind::Network),
+    );
+    narrow(m.tool.is_some() || !m.args.is_empty(), tool);
+    narrow(m.effect.is_some(), bit(ActionKind::ToolCall));
+    narrow(m.channel.is_some() || m.recipient.is_some(), bit(ActionKind::MessageSend));
+    narrow(m.target.is_some(), bit(ActionKind::ConfigChange));
+    narrow(m.extension.is_some(), bit(ActionKind::ExtensionLoad));
+    mask
+}
+
+fn compile_match(ib: &mut IndexBuilder, ctx: &mut Ctx<'_>, m: &MatchSpec, at: &str) -> Cond {
+    let mut c = Vec::new();
+    if let Some(k) = &m.kind {
+        c.push(Cond::Kinds(k.as_slice().iter().fold(0, |acc, k| acc | bit(*k))));
+    }
+    if let Some(p) = &m.path {
+        c.push(Cond::Pred(ib.pred(ctx, Field::Path, p, &format!("{at}.path"))));
+    }
+    if let Some(cmd) = &m.command {
+        let at = format!("{at}.command");
+        if let Some(p) = &cmd.program {
+            c.push(Cond::Pred(ib.pred(ctx, Field::Program, p, &format!("{at}.program"))));
+        }
+        if let Some(s) = &cmd.subcommand {
+            c.push(Cond::Subcommand(ctx.globs(s, &format!("{at}.subcommand"))));
+        }
+        if let Some(f) = &cmd.flags_any {
+            c.push(Cond::FlagsAny(ctx.strings(f, &format!("{at}.flags_any"))));
+        }
+        if let Some(f) = &cmd.flags_all {
+            c.push(Cond::FlagsAll(ctx.strings(f, &format!("{at}.flags_all"))));
+        }
+        if let Some(o) = &cmd.operand {
+            c.push(Cond::Operand(ctx.globs(o, &format!("{at}.operand"))));
+        }
+        if let Some(o) = &cmd.arg {
+            c.push(Cond::AnyArg(ctx.globs(o, &format!("{at}.arg"))));
+        }
+        if let Some(s) = &cmd.stdin_from {
+            c.push(Cond::StdinFrom(ctx.globs(s, &format!("{at}.stdin_from"))));
+        }
+        if let Some(v) = &cmd.via {
+            c.push(Cond::Via(ctx.globs(v, &format!("{at}.via"))));
+        }
+        if let Some(l) = &cmd.line {
+            if let Some(re) = ctx.regex(l, &format!("{at}.line")) {
+                c.push(Cond::Line(re));
+            }
+        }
+    }
+    if let Some(h) = &m.host {
+        c.push(Cond::Pred(ib.pred(ctx, Field::Host, h, &format!("{at}.host"))));
+    }
+    if let Some(t) = &m.tool {
+        c.push(Cond::Pred(ib.pred(ctx, Field::Tool, t, &format!("{at}.tool"))));
+    }
+    if let Some(u) = &m.url {
+        c.push(Cond::Pred(ib.pred(ctx, Field::Url, u, &format!("{at}.url"))));
+    }
+    if let Some(b) = m.in_workspace {
+        c.push(Cond::InWorkspace(b));
+    }
+    if let Some(b) = m.recursive {
+        c.push(Cond::Recursive(b));
+    }
+    if let Some(b) = m.sends_local_data {
+        c.push(Cond::SendsLocal(b));
+    }
+    if let Some(b) = m.opaque {
+        c.push(Cond::Opaque(b));
+    }
+    if let Some(e) = &m.effect {
+        c.push(Cond::Effect(e.as_slice().to_vec()));
+    }
+    for (i, a) in m.args.iter().enumerate() {
+        let at = format!("{at}.args[{i}]");
+        if !(a.pointer.is_empty() || a.pointer.starts_with('/')) {
+            ctx.err(
+                &format!("{at}.pointer"),
+                format!("JSON pointer `{}` must start with `/`", a.pointer),
+                Some("for the `amount` argument write `/amount`".into()),
+            );
+        }
+        c.push(Cond::Arg {
+            pointer: a.pointer.clone(),
+            test: ctx.value_test(&a.test, &at),
+        });
+    }
+    if let Some(g) = &m.channel {
+        c.push(Cond::Channel(ctx.globs(g, &format!("{at}.channel"))));
+    }
+    if let Some(g) = &m.recipient {
+        c.push(Cond::Recipient(ctx.globs(g, &format!("{at}.recipient"))));
+    }
+    if let Some(g) = &m.target {
+        c.push(Cond::Target(ctx.globs(g, &format!("{at}.target"))));
+    }
+    if let Some(g) = &m.extension {
+        c.push(Cond::Extension(ctx.globs(g, &format!("{at}.extension"))));
+    }
+    for (name, t) in &m.session {
+        c.push(Cond::Session {
+            name: name.clone(),
+            test: ctx.value_test(t, &format!("{at}.session.{name}")),
+        });
+    }
+    for (i, sub) in m.all.iter().enumerate() {
+        c.push(compile_match(ib, ctx, sub, &format!("{at}.all[{i}]")));
+    }
+    if !m.any.is_empty() {
+        let subs = m
+            .any
+            .iter()
+            .enumerate()
+            .map(|(i, sub)| compile_match(ib, ctx, sub, &format!("{at}.any[{i}]")))
+            .collect();
+        c.push(Cond::Any(subs));
+    }
+    if let Some(sub) = &m.not {
+        c.push(Cond::Not(Box::new(compile_match(ib, ctx, sub, &format!("{at}.not")))));
+    }
+    Cond::All(c)
+}
+
+/// Parse one source into a [`LoadedFile`].
+pub(crate) fn parse(source: &PolicySource) -> Result<LoadedFile, PolicyError> {
+    let text = SourceText {
+        name: source.name.clone(),
+        text: source.text.clone(),
+    };
+    let spec: PolicyFile = if source.text.trim().is_empty() {
+        PolicyFile::default()
+    } else {
+        serde_yaml::from_str(&source.text).map_err(|e| {
+            let offset = e.location().map_or(0, |l| l.index());
+            text.syntax(offset, e.to_string())
+        })?
+    };
+    let locator = Locator::new(&source.text);
+    Ok(LoadedFile {
+        layer: source.layer,
+        text,
+        locator,
+        spec,
+    })
+}
+
+impl Policy {
+    /// Compile layered sources (any order; layers are sorted) without running rule self-tests.
+    pub fn compile(sources: &[PolicySource]) -> Result<Policy, PolicyErrors> {
+        let mut files = Vec::new();
+        let mut errors = Vec::new();
+        for s in sources {
+            match parse(s) {
+                Ok(f) => files.push(f),
+                Err(e) => errors.push(e),
+            }
+        }
+        if !errors.is_empty() {
+            return Err(PolicyErrors { errors });
+        }
+        files.sort_by_key(|f| f.layer);
+        Self::from_files(files, None)
+    }
+
+    /// Compile parsed files; `lists` overrides the merged lists (used to test one file alone).
+    pub(crate) fn from_files(
+        files: Vec<LoadedFile>,
+        lists: Option<&BTreeMap<String, Vec<String>>>,
+    ) -> Result<Policy, PolicyErrors> {
+        let mut errors = Vec::new();
+        check_layers(&files, &mut errors);
+        let merged;
+        let lists = match lists {
+            Some(l) => l,
+            None => {
+                merged = merge_lists(&files);
+                &merged
+            }
+        };
+        let disabled: BTreeSet<&str> = files
+            .iter()
+            .filter(|f| f.layer == Layer::User || f.layer == Layer::Managed)
+            .flat_map(|f| f.spec.disable.iter().map(String::as_str))
+            .collect();
+        let mut ib = IndexBuilder::default();
+        let mut rules = Vec::new();
+        let mut seen: BTreeMap<&str, &str> = BTreeMap::new();
+        for file in &files {
+            for (i, r) in file.spec.rules.iter().enumerate() {
+                let at = format!("rules[{i}]");
+                let mut ctx = Ctx {
+                    file,
+                    lists,
+                    errors: &mut errors,
+                };
+                if let Some(prev) = seen.insert(r.id.as_str(), file.text.name.as_str()) {
+                    ctx.err(
+                        &format!("{at}.id"),
+                        format!("rule id `{}` is already defined in `{prev}`", r.id),
+                        Some("give the rule a new id, or `disable:` the old one in your user policy".into()),
+                    );
+                }
+                if disabled.contains(r.id.as_str()) && file.layer != Layer::Managed {
+                    continue;
+                }
+                let cond = compile_match(&mut ib, &mut ctx, &r.matcher, &format!("{at}.match"));
+                let explicit = r
+                    .matcher
+                    .kind
+                    .as_ref()
+                    .map_or(ALL_KINDS, |k| k.as_slice().iter().fold(0, |a, k| a | bit(*k)));
+                let kinds = explicit & inferred_kinds(&r.matcher);
+                if kinds == 0 {
+                    ctx.err(
+                        &format!("{at}.match"),
+                        format!("rule `{}` can never match: its fields belong to no common action kind", r.id),
+                        Some("a `path` applies to file actions, `command` to exec, `host` to network".into()),
+                    );
+                }
+                let modify = compile_modify(&mut ctx, r, &at);
+                rules.push(Rule {
+                    id: r.id.clone(),
+                    description: r.description.clone(),
+                    severity: r.severity,
+                    decision: r.decision,
+                    reason: r.reason.clone(),
+                    guidance: r.guidance.clone(),
+                    layer: file.layer,
+                    kinds,
+                    cond,
+                    modify,
+                });
+            }
+        }
+        let index = match ib.finish(&rules) {
+            Ok(i) => i,
+            Err(e) => {
+                if let Some(f) = files.first() {
+                    errors.push(f.text.invalid((0, 0), format!("cannot build glob index: {e}"), None));
+                }
+                Index::default()
+            }
+        };
+        if !errors.is_empty() {
+            return Err(PolicyErrors { errors });
+        }
+        let mode = [Layer::Managed, Layer::User, Layer::Project, Layer::Baseline]
+            .iter()
+            .find_map(|l| files.iter().filter(|f| f.layer == *l).find_map(|f| f.spec.mode))
+            .unwrap_or_default();
+        let default = files
+            .iter()
+            .filter_map(|f| f.spec.default)
+            .max()
+            .unwrap_or(Decision::Allow);
+        Ok(Policy {
+            rules,
+            mode,
+            default,
+            index,
+            files,
+        })
+    }
+
+    /// The effective mode.
+    pub fn mode(&self) -> Mode {
+        self.mode
+    }
+
+    /// Number of active rules.
+    pub fn rule_count(&self) -> usize {
+        self.rules.len()
+    }
+
+    /// Tests declared by active rules' files: (file index, rule index in file, test index, test).
+    pub(crate) fn declared_tests(&self) -> impl Iterator<Item = (usize, usize, usize, &TestSpec)> {
+        self.files.iter().enumerate().flat_map(|(fi, f)| {
+            f.spec.rules.iter().enumerate().flat_map(move |(ri, r)| {
+                r.tests.iter().enumerate().map(move |(ti, t)| (fi, ri, ti, t))
+            })
+        })
+    }
+}
+
+fn compile_modify(ctx: &mut Ctx<'_>, r: &crate::spec::RuleSpec, at: &str) -> Option<CompiledModify> {
+    match (&r.modify, r.decision) {
+        (Some(m), Decision::Modify) => {
+            let redact = m
+                .redact
+                .iter()
+                .enumerate()
+                .map(|(i, rs)| {
+                    let re = rs
+                        .pattern
+                        .as_ref()
+                        .and_then(|p| ctx.regex(p, &format!("{at}.modify.redact[{i}].pattern")));
+                    (rs.pointer.clone(), re)
+                })
+                .collect();
+            Some(CompiledModify {
+                redact,
+                set: m.set.clone(),
+            })
+        }
+        (None, Decision::Modify) => {
+            ctx.err(
+                &format!("{at}.decision"),
+                format!("rule `{}` decides `modify` but has no `modify:` block", r.id),
+                Some("add `modify: {redact: [{pointer: /field}]}` or `set:`".into()),
+            );
+            None
+        }
+        (Some(_), _) => {
+            ctx.err(
+                &format!("{at}.modify"),
+                format!("rule `{}` has a `modify:` block but decides `{}`", r.id, r.decision.as_str()),
+                Some("set `decision: modify`".into()),
+            );
+            None
+        }
+        (None, _) => None,
+    }
+}
+
+/// What each layer may do: the project layer only adds restrictions, nobody disables managed rules.
+fn check_layers(files: &[LoadedFile], errors: &mut Vec<PolicyError>) {
+    let managed: BTreeSet<&str> = files
+        .iter()
+        .filter(|f| f.layer == Layer::Managed)
+        .flat_map(|f| f.spec.rules.iter().map(|r| r.id.as_str()))
+        .collect();
+    let all_ids: BTreeSet<&str> = files
+        .iter()
+        .flat_map(|f| f.spec.rules.iter().map(|r| r.id.as_str()))
+        .collect();
+    for f in files {
+        if f.spec.version != 1 {
+            errors.push(f.text.invalid(
+                f.locator.span("version"),
+                format!("policy format version {} is not supported", f.spec.version),
+                Some("this Warden reads `version: 1`".into()),
+            ));
+        }
+        if f.layer == Layer::Project {
+            if !f.spec.disable.is_empty() {
+                errors.push(f.text.invalid(
+                    f.locator.span("disable"),
+                    "a project policy cannot disable rules".into(),
+                    Some("a repository must not loosen your policy; put `disable:` in your user policy".into()),
+                ));
+            }
+            if !f.spec.lists.is_empty() {
+                errors.push(f.text.invalid(
+                    f.locator.span("lists"),
+                    "a project policy cannot extend lists (they are allow lists)".into(),
+                    Some("add hosts or paths to lists in your user policy".into()),
+                ));
+            }
+            if matches!(f.spec.mode, Some(m) if m != Mode::Enforce) {
+                errors.push(f.text.invalid(
+                    f.locator.span("mode"),
+                    "a project policy cannot switch enforcement off".into(),
+                    Some("set `mode:` in your user policy".into()),
+                ));
+            }
+        }
+        for (i, id) in f.spec.disable.iter().enumerate() {
+            let at = format!("disable[{i}]");
+            if managed.contains(id.as_str()) && f.layer != Layer::Managed {
+                errors.push(f.text.invalid(
+                    f.locator.span(&at),
+                    format!("rule `{id}` is managed by your organisation and cannot be disabled"),
+                    None,
+                ));
+            } else if !all_ids.contains(id.as_str()) {
+                errors.push(f.text.invalid(
+                    f.locator.span(&at),
+                    format!("`disable` names unknown rule `{id}`"),
+                    Some("`warden policy explain --rules` lists every rule id".into()),
+                ));
+            }
+        }
+    }
+}
+
+/// Union of every layer's lists, in layer order, without duplicates.
+pub(crate) fn merge_lists(files: &[LoadedFile]) -> BTreeMap<String, Vec<String>> {
+    let mut lists: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for f in files {
+        for (name, items) in &f.spec.lists {
+            let entry = lists.entry(name.clone()).or_default();
+            for item in items {
+                if !entry.contains(item) {
+                    entry.push(item.clone());
+                }
+            }
+        }
+    }
+    lists
+}

@@ -1,0 +1,507 @@
+//! The gate: evaluates actions against a compiled policy. Strictest decision wins.
+//!
+//! Evaluation never fails: a verdict always comes back, naming every rule that fired and the
+//! facts that made it fire. Callers cannot mistake an error for an allow because there is none.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+use serde_json::Value;
+use warden_action::{Action, Operation};
+
+use crate::compile::{bit, Cond, CompiledTest, Field, Policy};
+use crate::decision::{Decision, Mode, Severity};
+use crate::layers::Layer;
+
+/// Facts about the session an action belongs to (filled by the monitor's session analysis).
+pub type SessionFacts = BTreeMap<String, Value>;
+
+/// One rule that fired for one action.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RuleMatch {
+    /// The rule's id.
+    pub rule: String,
+    /// The layer that defined it.
+    pub layer: Layer,
+    /// The rule's decision.
+    pub decision: Decision,
+    /// The rule's severity.
+    pub severity: Severity,
+    /// Index of the action (in the lowered input) it fired on.
+    pub action: usize,
+    /// The facts that made it fire.
+    pub facts: Vec<String>,
+    /// Why, for the human.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// What the agent should do instead.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub guidance: Option<String>,
+}
+
+/// A rewrite of the tool input requested by a `modify` rule.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Modification {
+    /// The rule asking for it.
+    pub rule: String,
+    /// Pointers to redact, each with the pattern limiting what is replaced.
+    pub redact: Vec<(String, Option<String>)>,
+    /// Values to set, by pointer.
+    pub set: BTreeMap<String, Value>,
+}
+
+/// Text that replaces redacted values.
+pub const REDACTED: &str = "[REDACTED by warden]";
+
+impl Modification {
+    /// Apply to a tool input in place; pointers that do not exist are skipped.
+    pub fn apply(&self, input: &mut Value) {
+        for (pointer, pattern) in &self.redact {
+            let Some(slot) = input.pointer_mut(pointer) else {
+                continue;
+            };
+            match (pattern, slot.as_str()) {
+                (Some(p), Some(s)) => {
+                    if let Ok(re) = regex::Regex::new(p) {
+                        *slot = Value::String(re.replace_all(s, REDACTED).into_owned());
+                    }
+                }
+                _ => *slot = Value::String(REDACTED.into()),
+            }
+        }
+        for (pointer, value) in &self.set {
+            if let Some(slot) = input.pointer_mut(pointer) {
+                *slot = value.clone();
+            } else if let Some((parent, key)) = pointer.rsplit_once('/') {
+                if let Some(Value::Object(map)) = input.pointer_mut(parent) {
+                    map.insert(key.replace("~1", "/").replace("~0", "~"), value.clone());
+                }
+            }
+        }
+    }
+}
+
+/// The gate's answer for one input (all the actions it lowered to).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Verdict {
+    /// What to do: the policy's decision, or allow when the mode is shadow or record.
+    pub decision: Decision,
+    /// What the policy decided.
+    pub policy_decision: Decision,
+    /// The mode the decision was made in.
+    pub mode: Mode,
+    /// Risk score in `[0, 1]`, from the severities of the rules that fired.
+    pub risk: f64,
+    /// Why, for the human.
+    pub reason: String,
+    /// What the agent should do instead, when a rule says.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub guidance: Option<String>,
+    /// Every rule that fired, strictest first.
+    pub rules: Vec<RuleMatch>,
+    /// Rewrites of the tool input, when the decision is modify.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub modifications: Vec<Modification>,
+}
+
+impl Verdict {
+    /// A verdict for input that could not be evaluated: fail closed with `decision`.
+    pub fn failed(decision: Decision, reason: impl Into<String>) -> Self {
+        Verdict {
+            decision,
+            policy_decision: decision,
+            mode: Mode::Enforce,
+            risk: 1.0,
+            reason: reason.into(),
+            guidance: None,
+            rules: Vec::new(),
+            modifications: Vec::new(),
+        }
+    }
+}
+
+struct Eval<'a> {
+    policy: &'a Policy,
+    action: &'a Action,
+    fired: &'a [u32],
+    session: &'a SessionFacts,
+}
+
+impl Policy {
+    /// Decide on the actions one input lowered to. Never fails.
+    pub fn evaluate(&self, actions: &[Action], session: &SessionFacts) -> Verdict {
+        let mut hits: Vec<(u32, usize)> = Vec::new();
+        let mut fired: Vec<u32> = Vec::new();
+        let mut scratch: Vec<usize> = Vec::new();
+        for (ai, action) in actions.iter().enumerate() {
+            fired.clear();
+            self.fire(action, &mut fired, &mut scratch);
+            let kind = action.kind();
+            let kb = bit(kind);
+            let ev = Eval {
+                policy: self,
+                action,
+                fired: &fired,
+                session,
+            };
+            let unanchored = self.index.unanchored.get(kind.index()).map_or(&[][..], Vec::as_slice);
+            let anchored = fired
+                .iter()
+                .flat_map(|p| self.index.by_pred.get(*p as usize).map_or(&[][..], Vec::as_slice));
+            for &ri in unanchored.iter().chain(anchored) {
+                if let Some(rule) = self.rules.get(ri as usize) {
+                    if rule.kinds & kb != 0 && ev.eval(&rule.cond) {
+                        hits.push((ri, ai));
+                    }
+                }
+            }
+        }
+        self.verdict(actions, session, &hits)
+    }
+
+    /// Predicates that hold for `action`, sorted and without duplicates.
+    fn fire(&self, action: &Action, fired: &mut Vec<u32>, scratch: &mut Vec<usize>) {
+        let ix = &self.index;
+        let mut run = |fi: &crate::compile::FieldIndex, s: &str, fired: &mut Vec<u32>| {
+            if fi.pred_of.is_empty() {
+                return;
+            }
+            fi.set.matches_into(s, scratch);
+            fired.extend(scratch.iter().filter_map(|g| fi.pred_of.get(*g).copied()));
+        };
+        match &action.op {
+            Operation::FileRead { path } | Operation::FileWrite { path } | Operation::FileDelete { path, .. } => {
+                for form in path.forms() {
+                    run(&ix.path_abs, form, fired);
+                    if let Some(h) = path.home_relative(form) {
+                        run(&ix.path_home, &h, fired);
+                    }
+                }
+            }
+            Operation::Exec(e) => run(&ix.program, &e.program, fired),
+            Operation::Network(n) => {
+                run(&ix.host, &n.host, fired);
+                if let Some(u) = &n.url {
+                    run(&ix.url, u, fired);
+                }
+            }
+            Operation::ToolCall { name, .. } => run(&ix.tool, name, fired),
+            Operation::McpCall { .. } => {
+                if let Some(name) = action.op.tool_name() {
+                    run(&ix.tool, &name, fired);
+                }
+            }
+            Operation::MessageSend { .. }
+            | Operation::AgentSpawn { .. }
+            | Operation::ConfigChange { .. }
+            | Operation::ExtensionLoad { .. } => {}
+        }
+        fired.sort_unstable();
+        fired.dedup();
+    }
+
+    fn verdict(&self, actions: &[Action], session: &SessionFacts, hits: &[(u32, usize)]) -> Verdict {
+        let mut rules: Vec<RuleMatch> = Vec::with_capacity(hits.len());
+        let mut scratch = Vec::new();
+        for &(ri, ai) in hits {
+            let (Some(rule), Some(action)) = (self.rules.get(ri as usize), actions.get(ai)) else {
+                continue;
+            };
+            let mut fired = Vec::new();
+            self.fire(action, &mut fired, &mut scratch);
+            let ev = Eval {
+                policy: self,
+                action,
+                fired: &fired,
+                session,
+            };
+            let mut facts = Vec::new();
+            ev.explain(&rule.cond, &mut facts);
+            if let Some(o) = &action.opaque {
+                facts.push(format!("not fully understood: {}", o.reason));
+            }
+            rules.push(RuleMatch {
+                rule: rule.id.clone(),
+                layer: rule.layer,
+                decision: rule.decision,
+                severity: rule.severity,
+                action: ai,
+                facts,
+                reason: rule.reason.clone().or_else(|| {
+                    (!rule.description.is_empty()).then(|| rule.description.clone())
+                }),
+                guidance: rule.guidance.clone(),
+            });
+        }
+        rules.sort_by(|a, b| b.decision.cmp(&a.decision).then(b.severity.cmp(&a.severity)));
+        let policy_decision = rules.first().map_or(self.default, |m| m.decision.max(self.default));
+        let mut keep = 1.0_f64;
+        for m in &rules {
+            let factor = match m.decision {
+                Decision::Deny => 1.0,
+                Decision::Ask => 0.6,
+                Decision::Modify => 0.3,
+                Decision::Allow => 0.0,
+            };
+            keep *= 1.0 - m.severity.weight() * factor;
+        }
+        if actions.iter().any(|a| a.opaque.is_some()) {
+            keep *= 0.7;
+        }
+        let risk = ((1.0 - keep) * 1000.0).round() / 1000.0;
+        let top: Vec<&RuleMatch> = rules.iter().filter(|m| m.decision == policy_decision).collect();
+        let reason = match top.first() {
+            None if rules.is_empty() => format!("no rule matched; the policy default is {}", self.default.as_str()),
+            None => format!("the policy default ({}) is stricter than every rule that matched", self.default.as_str()),
+            Some(m) => {
+                let base = m.reason.clone().unwrap_or_else(|| format!("rule `{}` matched", m.rule));
+                if top.len() > 1 {
+                    format!("{base} (and {} more rule(s): {})", top.len() - 1, top[1..].iter().map(|m| m.rule.as_str()).collect::<Vec<_>>().join(", "))
+                } else {
+                    base
+                }
+            }
+        };
+        let mut guidance: Vec<&str> = Vec::new();
+        for m in &top {
+            if let Some(g) = m.guidance.as_deref() {
+                if !guidance.contains(&g) {
+                    guidance.push(g);
+                }
+            }
+        }
+        let modifications = if policy_decision == Decision::Modify {
+            top.iter()
+                .filter_map(|m| {
+                    let rule = self.rules.iter().find(|r| r.id == m.rule)?;
+                    let cm = rule.modify.as_ref()?;
+                    Some(Modification {
+                        rule: m.rule.clone(),
+                        redact: cm
+                            .redact
+                            .iter()
+                            .map(|(p, re)| (p.clone(), re.as_ref().map(|r| r.as_str().to_string())))
+                            .collect(),
+                        set: cm.set.clone(),
+                    })
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let decision = match self.mode {
+            Mode::Enforce => policy_decision,
+            Mode::Shadow | Mode::Record => Decision::Allow,
+        };
+        Verdict {
+            decision,
+            policy_decision,
+            mode: self.mode,
+            risk,
+            reason,
+            guidance: (!guidance.is_empty()).then(|| guidance.join(" ")),
+            rules,
+            modifications,
+        }
+    }
+}
+
+fn any_glob(g: &crate::compile::Globs, items: &[String]) -> bool {
+    items.iter().any(|s| g.is_match(s))
+}
+
+impl Eval<'_> {
+    fn eval(&self, c: &Cond) -> bool {
+        let op = &self.action.op;
+        let exec = match op {
+            Operation::Exec(e) => Some(e),
+            _ => None,
+        };
+        match c {
+            Cond::Kinds(mask) => mask & bit(self.action.kind()) != 0,
+            Cond::Pred(p) => self.fired.binary_search(p).is_ok(),
+            Cond::InWorkspace(b) => op.path().and_then(|p| p.in_workspace) == Some(*b),
+            Cond::Recursive(b) => matches!(op, Operation::FileDelete { recursive, .. } if recursive == b),
+            Cond::SendsLocal(b) => matches!(op, Operation::Network(n) if n.sends_local_data == *b),
+            Cond::Opaque(b) => self.action.opaque.is_some() == *b,
+            Cond::Effect(effects) => matches!(op, Operation::ToolCall { effect, .. } if effects.contains(effect)),
+            Cond::Subcommand(g) => exec.and_then(|e| e.facts.subcommand.as_deref()).is_some_and(|s| g.is_match(s)),
+            Cond::FlagsAny(flags) => exec.is_some_and(|e| flags.iter().any(|f| e.facts.flags.contains(f))),
+            Cond::FlagsAll(flags) => exec.is_some_and(|e| flags.iter().all(|f| e.facts.flags.contains(f))),
+            Cond::Operand(g) => exec.is_some_and(|e| any_glob(g, &e.facts.operands)),
+            Cond::AnyArg(g) => exec.is_some_and(|e| any_glob(g, e.argv.get(1..).unwrap_or(&[]))),
+            Cond::StdinFrom(g) => exec.is_some_and(|e| any_glob(g, &e.facts.stdin_from)),
+            Cond::Via(g) => exec.is_some_and(|e| any_glob(g, &e.facts.via)),
+            Cond::Line(re) => exec.is_some_and(|e| re.is_match(&e.argv.join(" "))),
+            Cond::Arg { pointer, test } => op.args().is_some_and(|a| test.holds(a.pointer(pointer))),
+            Cond::Channel(g) => matches!(op, Operation::MessageSend { channel, .. } if g.is_match(channel)),
+            Cond::Recipient(g) => matches!(op, Operation::MessageSend { recipients, .. } if any_glob(g, recipients)),
+            Cond::Target(g) => matches!(op, Operation::ConfigChange { target } if g.is_match(target)),
+            Cond::Extension(g) => matches!(op, Operation::ExtensionLoad { extension, .. } if g.is_match(extension)),
+            Cond::Session { name, test } => test.holds(self.session.get(name)),
+            Cond::All(items) => items.iter().all(|c| self.eval(c)),
+            Cond::Any(items) => items.iter().any(|c| self.eval(c)),
+            Cond::Not(inner) => !self.eval(inner),
+        }
+    }
+
+    /// Describe the facts behind a condition that holds.
+    fn explain(&self, c: &Cond, out: &mut Vec<String>) {
+        let op = &self.action.op;
+        match c {
+            Cond::All(items) => items.iter().for_each(|c| self.explain(c, out)),
+            Cond::Any(items) => {
+                if let Some(c) = items.iter().find(|c| self.eval(c)) {
+                    self.explain(c, out);
+                }
+            }
+            Cond::Not(inner) => out.push(format!("not ({})", self.describe(inner))),
+            Cond::Kinds(_) => out.push(format!("action is {}", self.action.kind().as_str())),
+            Cond::Pred(p) => {
+                let Some(pred) = self.policy.index.preds.get(*p as usize) else {
+                    return;
+                };
+                let values: Vec<String> = match (pred.field, op) {
+                    (Field::Path, _) => op.path().map_or(Vec::new(), |np| {
+                        np.forms()
+                            .flat_map(|f| std::iter::once(f.to_string()).chain(np.home_relative(f).map(|h| h.into_owned())))
+                            .collect()
+                    }),
+                    (Field::Program, Operation::Exec(e)) => vec![e.program.clone()],
+                    (Field::Host, Operation::Network(n)) => vec![n.host.clone()],
+                    (Field::Url, Operation::Network(n)) => n.url.iter().cloned().collect(),
+                    (Field::Tool, _) => op.tool_name().into_iter().collect(),
+                    _ => Vec::new(),
+                };
+                for v in &values {
+                    if let Some((pat, _)) = pred.matchers.iter().find(|(_, m)| m.is_match(v)) {
+                        out.push(format!("{} `{v}` matches `{pat}`", pred.field.name()));
+                        return;
+                    }
+                }
+            }
+            other => out.push(self.describe(other)),
+        }
+    }
+
+    /// A short description of a leaf condition with the action's value.
+    fn describe(&self, c: &Cond) -> String {
+        let op = &self.action.op;
+        let exec = match op {
+            Operation::Exec(e) => Some(e),
+            _ => None,
+        };
+        match c {
+            Cond::InWorkspace(b) => format!("path is {}the workspace", if *b { "inside " } else { "outside " }),
+            Cond::Recursive(b) => format!("delete is {}recursive", if *b { "" } else { "not " }),
+            Cond::SendsLocal(b) => format!("request {} local data", if *b { "sends" } else { "does not send" }),
+            Cond::Opaque(b) => format!("action is {}fully understood", if *b { "not " } else { "" }),
+            Cond::Effect(_) => match op {
+                Operation::ToolCall { effect, .. } => format!("tool effect is {effect:?}"),
+                _ => "tool effect".into(),
+            },
+            Cond::Subcommand(g) => format!("subcommand `{}` is one of {:?}", exec.and_then(|e| e.facts.subcommand.clone()).unwrap_or_default(), g.patterns),
+            Cond::FlagsAny(f) | Cond::FlagsAll(f) => format!("flags {:?} include {f:?}", exec.map(|e| e.facts.flags.clone()).unwrap_or_default()),
+            Cond::Operand(g) => format!("an operand matches {:?}", g.patterns),
+            Cond::AnyArg(g) => format!("an argument matches {:?}", g.patterns),
+            Cond::StdinFrom(g) => format!("input is piped from {:?} (one of {:?})", exec.map(|e| e.facts.stdin_from.clone()).unwrap_or_default(), g.patterns),
+            Cond::Via(g) => format!("runs via {:?} (one of {:?})", exec.map(|e| e.facts.via.clone()).unwrap_or_default(), g.patterns),
+            Cond::Line(re) => format!("command line matches /{}/", re.as_str()),
+            Cond::Arg { pointer, .. } => format!("argument `{pointer}` = {}", op.args().and_then(|a| a.pointer(pointer)).map_or("(absent)".into(), |v| v.to_string())),
+            Cond::Channel(g) => format!("channel matches {:?}", g.patterns),
+            Cond::Recipient(g) => format!("a recipient matches {:?}", g.patterns),
+            Cond::Target(g) => format!("config target matches {:?}", g.patterns),
+            Cond::Extension(g) => format!("extension type matches {:?}", g.patterns),
+            Cond::Session { name, .. } => format!("session fact `{name}` = {}", self.session.get(name).map_or("(absent)".into(), |v| v.to_string())),
+            Cond::Kinds(_) => format!("action is {}", self.action.kind().as_str()),
+            Cond::Pred(p) => {
+                let pred = self.policy.index.preds.get(*p as usize);
+                format!(
+                    "{} matches one of {:?}",
+                    pred.map_or("value", |p| p.field.name()),
+                    pred.map(|p| p.matchers.iter().map(|(s, _)| s.as_str()).collect::<Vec<_>>()).unwrap_or_default()
+                )
+            }
+            Cond::All(items) | Cond::Any(items) => items.iter().map(|c| self.describe(c)).collect::<Vec<_>>().join(", "),
+            Cond::Not(inner) => format!("not ({})", self.describe(inner)),
+        }
+    }
+}
+
+impl CompiledTest {
+    /// Whether the value (absent when `None`) passes every given test; arrays pass when any element does.
+    pub(crate) fn holds(&self, v: Option<&Value>) -> bool {
+        if let Some(want) = self.exists {
+            if want != v.is_some_and(|v| !v.is_null()) {
+                return false;
+            }
+            if !want {
+                return true;
+            }
+        }
+        let Some(v) = v else {
+            return false;
+        };
+        if let Value::Array(items) = v {
+            if self.equals.as_ref() == Some(v) {
+                return true;
+            }
+            return items.iter().any(|i| self.holds_scalar(i));
+        }
+        self.holds_scalar(v)
+    }
+
+    fn holds_scalar(&self, v: &Value) -> bool {
+        if let Some(eq) = &self.equals {
+            if eq != v && !loose_eq(eq, v) {
+                return false;
+            }
+        }
+        let text = match v {
+            Value::String(s) => Some(s.clone()),
+            Value::Number(n) => Some(n.to_string()),
+            Value::Bool(b) => Some(b.to_string()),
+            _ => None,
+        };
+        if let Some(g) = &self.glob {
+            if !text.as_deref().is_some_and(|t| g.is_match(t)) {
+                return false;
+            }
+        }
+        if let Some(re) = &self.regex {
+            if !text.as_deref().is_some_and(|t| re.is_match(t)) {
+                return false;
+            }
+        }
+        if self.gt.is_some() || self.gte.is_some() || self.lt.is_some() || self.lte.is_some() {
+            // Tools pass amounts as strings too; "1,000.50" and "$500" read as numbers.
+            let n = match v {
+                Value::Number(n) => n.as_f64(),
+                Value::String(s) => s.trim().trim_start_matches(['$', '€', '£']).replace(',', "").parse::<f64>().ok(),
+                _ => None,
+            };
+            let Some(n) = n else {
+                return false;
+            };
+            if self.gt.is_some_and(|x| n <= x)
+                || self.gte.is_some_and(|x| n < x)
+                || self.lt.is_some_and(|x| n >= x)
+                || self.lte.is_some_and(|x| n > x)
+            {
+                return false;
+            }
+        }
+        true
+    }
+}
+
+/// `"5"` equals `5`, and strings compare case-insensitively.
+fn loose_eq(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::String(x), Value::String(y)) => x.eq_ignore_ascii_case(y),
+        (Value::Number(x), Value::String(y)) | (Value::String(y), Value::Number(x)) => {
+            y.trim().parse::<f64>().ok() == x.as_f64()
+        }
+        _ => false,
+    }
+}
