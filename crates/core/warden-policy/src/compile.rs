@@ -207,7 +207,8 @@ fn path_pattern(p: &str) -> String {
     } else {
         p.to_string()
     };
-    let p = if p.ends_with('/') { format!("{p}**") } else { p };
+    // `dir/` means everything under dir; the root itself stays `/`.
+    let p = if p.ends_with('/') && p != "/" && p != "~/" { format!("{p}**") } else { p };
     if p.starts_with('/') || p.starts_with("~/") || p == "~" || p.starts_with("**") {
         p
     } else {
@@ -309,12 +310,23 @@ impl IndexBuilder {
     fn pred(&mut self, ctx: &mut Ctx<'_>, field: Field, v: &OneOrMany<String>, at: &str) -> u32 {
         let id = self.preds.len() as u32;
         let mut matchers = Vec::new();
+        let mut expanded = Vec::new();
         for (i, raw) in ctx.strings(v, at).into_iter().enumerate() {
             let pattern = match field {
                 Field::Path => path_pattern(&raw),
                 Field::Host => raw.to_ascii_lowercase(),
                 Field::Program | Field::Tool | Field::Url => raw.clone(),
             };
+            // `dir/**` also covers `dir` itself: reading or archiving the directory reaches
+            // everything under it.
+            if field == Field::Path {
+                if let Some(dir) = pattern.strip_suffix("/**").filter(|d| !d.is_empty() && *d != "~") {
+                    expanded.push((i, raw.clone(), dir.to_string()));
+                }
+            }
+            expanded.push((i, raw, pattern));
+        }
+        for (i, raw, pattern) in expanded {
             let g = match glob(&pattern, Some(field)) {
                 Ok(g) => g,
                 Err(e) => {

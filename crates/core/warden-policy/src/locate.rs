@@ -15,7 +15,13 @@ pub(crate) struct Locator {
 }
 
 enum Frame {
-    Map { path: String, key: Option<String> },
+    Map {
+        path: String,
+        key: Option<String>,
+        /// No key seen yet: block mappings report their start after the first key, so the
+        /// first key's position replaces it.
+        fresh: bool,
+    },
     Seq { path: String, index: usize },
 }
 
@@ -46,7 +52,7 @@ impl Recv<'_> {
     fn next_value_path(&mut self) -> Option<String> {
         match self.stack.last_mut() {
             None => Some(String::new()),
-            Some(Frame::Map { path, key }) => key.take().map(|k| join_key(path, &k)),
+            Some(Frame::Map { path, key, .. }) => key.take().map(|k| join_key(path, &k)),
             Some(Frame::Seq { path, index }) => {
                 let p = format!("{path}[{index}]");
                 *index += 1;
@@ -75,10 +81,14 @@ impl MarkedEventReceiver for Recv<'_> {
             Event::Scalar(value, ..) => {
                 let is_key = matches!(self.stack.last(), Some(Frame::Map { key: None, .. }));
                 if is_key {
-                    if let Some(Frame::Map { path, key }) = self.stack.last_mut() {
+                    if let Some(Frame::Map { path, key, fresh }) = self.stack.last_mut() {
                         let kp = join_key(path, &value);
                         *key = Some(value.clone());
-                        self.spans.entry(format!("{kp}#key")).or_insert((start, value.len().max(1)));
+                        let span = (start, value.len().max(1));
+                        if std::mem::take(fresh) {
+                            self.spans.insert(path.clone(), span);
+                        }
+                        self.spans.entry(format!("{kp}#key")).or_insert(span);
                     }
                 } else if let Some(p) = self.next_value_path() {
                     let len = self.src[start..].lines().next().map_or(1, str::len);
@@ -88,7 +98,11 @@ impl MarkedEventReceiver for Recv<'_> {
             Event::MappingStart(..) => {
                 let path = self.next_value_path().unwrap_or_default();
                 self.record(path.clone(), start, 1);
-                self.stack.push(Frame::Map { path, key: None });
+                self.stack.push(Frame::Map {
+                    path,
+                    key: None,
+                    fresh: true,
+                });
             }
             Event::SequenceStart(..) => {
                 let path = self.next_value_path().unwrap_or_default();

@@ -585,7 +585,8 @@ impl Lowerer {
             return;
         };
         match sub.as_str() {
-            "clean" if has("-f") || has("--force") => self.delete(".", true),
+            // Deletes untracked files only: a write to the tree, not a wholesale delete.
+            "clean" if has("-f") || has("--force") => self.write("."),
             "checkout" | "restore" if has("-f") || has("--force") || sub_args.iter().any(|a| *a == ".") => self.write("."),
             "reset" if has("--hard") => self.write("."),
             "push" | "fetch" | "pull" | "clone" | "ls-remote" | "remote" => {
