@@ -367,7 +367,8 @@ impl NetworkAction {
             }
         };
         let host = host.trim_end_matches('.').to_ascii_lowercase();
-        if host.is_empty() {
+        let host_char = |c: char| c.is_alphanumeric() || "-._:%*".contains(c);
+        if host.is_empty() || !host.chars().all(host_char) {
             return Err(ActionError::BadUrl(url.to_string()));
         }
         let port = port.or(match scheme.as_deref() {

