@@ -367,7 +367,8 @@ impl NetworkAction {
             }
         };
         let host = host.trim_end_matches('.').to_ascii_lowercase();
-        let host_char = |c: char| c.is_alphanumeric() || "-._:%*".contains(c);
+        // Shell text such as `$(whoami).evil.example` stays: the host is still worth matching.
+        let host_char = |c: char| !c.is_whitespace() && !c.is_control() && !"\"'<>\\^|".contains(c);
         if host.is_empty() || !host.chars().all(host_char) {
             return Err(ActionError::BadUrl(url.to_string()));
         }

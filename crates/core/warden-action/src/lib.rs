@@ -14,3 +14,8 @@ pub use action::{
 };
 pub use error::ActionError;
 pub use path::{normalize_path, NormPath, PathEnv};
+
+/// The JSON Schema of one [`Action`] in Warden's generic action JSON.
+pub fn action_schema() -> serde_json::Value {
+    serde_json::to_value(schemars::schema_for!(Action)).unwrap_or_default()
+}

@@ -1,0 +1,105 @@
+//! Loading policies from their layers, reading input, and rendering errors.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use warden_policy::{Layer, Policy, PolicyErrors, PolicySource};
+
+use crate::cli::PolicyArgs;
+
+/// The user's home directory (`/` when unknown, so nothing matches `~/` by accident).
+pub fn home() -> PathBuf {
+    std::env::var_os("HOME").map_or_else(|| PathBuf::from("/"), PathBuf::from)
+}
+
+/// Every policy source for `args`, in layer order.
+pub fn sources(args: &PolicyArgs, workspace: Option<&Path>) -> Result<Vec<PolicySource>, PolicyErrors> {
+    let mut out = vec![PolicySource::baseline()];
+    let defaults = if args.no_discover {
+        Vec::new()
+    } else {
+        PolicySource::default_paths(&home(), workspace)
+    };
+    let default_of = |layer: Layer| defaults.iter().find(|(l, _)| *l == layer).map(|(_, p)| p.clone());
+    let mut push = |layer: Layer, path: &Path, required: bool| -> Result<(), PolicyErrors> {
+        if required || path.is_file() {
+            out.push(PolicySource::read(layer, path)?);
+        }
+        Ok(())
+    };
+    if let Some(p) = default_of(Layer::User) {
+        push(Layer::User, &p, false)?;
+    }
+    for p in &args.policy {
+        push(Layer::User, p, true)?;
+    }
+    match (&args.project_policy, default_of(Layer::Project)) {
+        (Some(p), _) => push(Layer::Project, p, true)?,
+        (None, Some(p)) => push(Layer::Project, &p, false)?,
+        (None, None) => {}
+    }
+    match (&args.managed_policy, default_of(Layer::Managed)) {
+        (Some(p), _) => push(Layer::Managed, p, true)?,
+        (None, Some(p)) => push(Layer::Managed, &p, false)?,
+        (None, None) => {}
+    }
+    Ok(out)
+}
+
+/// Load and self-test the policy for `args`.
+pub fn policy(args: &PolicyArgs, workspace: Option<&Path>) -> Result<Policy> {
+    let workspace = args.workspace.as_deref().or(workspace);
+    let srcs = sources(args, workspace).map_err(|e| anyhow::anyhow!(render_policy(&e)))?;
+    Policy::load(&srcs).map_err(|e| anyhow::anyhow!(render_policy(&e)))
+}
+
+/// Render policy errors with file, line, column and the offending text.
+pub fn render_policy(e: &PolicyErrors) -> String {
+    let handler = miette::GraphicalReportHandler::new_themed(if no_color() {
+        miette::GraphicalTheme::unicode_nocolor()
+    } else {
+        miette::GraphicalTheme::unicode()
+    });
+    let mut out = String::new();
+    for err in &e.errors {
+        if handler.render_report(&mut out, err).is_err() {
+            out.push_str(&err.to_string());
+        }
+        out.push('\n');
+    }
+    format!("policy has {} error(s)\n{out}", e.errors.len())
+}
+
+fn no_color() -> bool {
+    std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty())
+        || !std::io::IsTerminal::is_terminal(&std::io::stderr())
+}
+
+/// Render any error with its chain of causes.
+pub fn render(e: &anyhow::Error) -> String {
+    let mut s = e.to_string();
+    for cause in e.chain().skip(1) {
+        s.push_str(&format!(": {cause}"));
+    }
+    s
+}
+
+/// Read the whole input: a file, or stdin for `None` / `-`, at most the adapters' limit.
+pub fn read_input(path: Option<&Path>) -> Result<Vec<u8>> {
+    let limit = warden_adapters::MAX_INPUT_BYTES as u64 + 1;
+    let mut buf = Vec::new();
+    match path {
+        None => std::io::stdin().take(limit).read_to_end(&mut buf).context("cannot read stdin")?,
+        Some(p) if p == Path::new("-") => std::io::stdin().take(limit).read_to_end(&mut buf).context("cannot read stdin")?,
+        Some(p) => std::fs::File::open(p)
+            .and_then(|f| f.take(limit).read_to_end(&mut buf))
+            .with_context(|| format!("cannot read `{}`", p.display()))?,
+    };
+    Ok(buf)
+}
+
+/// The current directory as a string, `/` when it cannot be read.
+pub fn current_dir() -> String {
+    std::env::current_dir().map_or_else(|_| "/".to_string(), |p| p.display().to_string())
+}
