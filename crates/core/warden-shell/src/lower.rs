@@ -359,19 +359,26 @@ impl Lowerer {
         let roots: Vec<&String> = args.iter().take_while(|a| !a.starts_with('-') && *a != "(" && *a != "!").collect();
         let filtered = args.iter().any(|a| matches!(a.as_str(), "-name" | "-iname" | "-path" | "-ipath" | "-regex" | "-type" | "-newer" | "-mtime" | "-size" | "-user" | "-empty"));
         let roots: Vec<String> = if roots.is_empty() { vec![".".into()] } else { roots.into_iter().cloned().collect() };
+        let below = filtered || args.iter().any(|a| a == "-mindepth");
+        // What `{}` and `-delete` reach: the root itself when nothing filters, else entries
+        // anywhere below it (`root/**/{}`), which rules for the root's subtree still match.
+        let found: Vec<String> = roots
+            .iter()
+            .map(|r| if below { format!("{}/**/{{}}", r.trim_end_matches('/')) } else { r.clone() })
+            .collect();
         let mut i = 0;
         while let Some(a) = args.get(i) {
             match a.as_str() {
                 "-delete" => {
-                    for r in &roots {
-                        self.delete(r, !filtered);
+                    for f in &found {
+                        self.delete(f, true);
                     }
                 }
                 "-exec" | "-execdir" | "-ok" | "-okdir" => {
                     let end = args[i + 1..].iter().position(|x| x == ";" || x == "+").map_or(args.len(), |p| i + 1 + p);
                     let inner: Vec<(String, bool)> = args[i + 1..end]
                         .iter()
-                        .map(|s| if s == "{}" { (roots.first().cloned().unwrap_or_default(), false) } else { (s.clone(), false) })
+                        .map(|s| if s == "{}" { (found.first().cloned().unwrap_or_default(), false) } else { (s.clone(), false) })
                         .collect();
                     let mut v = via.to_vec();
                     v.push(format!("find {a}"));
@@ -435,10 +442,26 @@ impl Lowerer {
                     }
                 }
             }
-            "rm" | "rmdir" | "unlink" | "shred" | "srm" | "trash" | "trash-put" => {
-                let recursive = has("-r") || has("-R") || has("--recursive") || program == "rmdir";
+            "rm" | "unlink" | "srm" | "trash" | "trash-put" => {
+                let recursive = has("-r") || has("-R") || has("--recursive");
                 for o in ops {
                     self.delete(o, recursive);
+                }
+            }
+            // Removes empty directories only: never a recursive delete.
+            "rmdir" => {
+                for o in ops {
+                    self.delete(o, false);
+                }
+            }
+            // Overwrites a file (or a device) in place; `-u` also removes it.
+            "shred" => {
+                let remove = has("-u") || args.iter().any(|a| a.starts_with("--remove"));
+                for o in ops.iter().filter(|o| o.as_str() != "-") {
+                    self.write(o);
+                    if remove {
+                        self.delete(o, false);
+                    }
                 }
             }
             "touch" | "mkdir" | "tee" | "truncate" | "mkfifo" => {

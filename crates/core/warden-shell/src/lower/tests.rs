@@ -65,7 +65,12 @@ fn redirections_become_file_actions() {
 #[test]
 fn wrappers_and_nesting() {
     assert_eq!(sketch("env -i FOO=1 nohup timeout 5 rm -rf /etc"), ["exec:env", "exec:nohup", "exec:timeout", "exec:rm", "delete-r:/etc"]);
-    assert_eq!(sketch("find / -name '*.log' -exec rm -f {} \\;"), ["exec:find", "exec:rm", "delete:/"]);
+    assert_eq!(sketch("find / -name '*.log' -exec rm -f {} \\;"), ["exec:find", "exec:rm", "delete:/**/{}"]);
+    assert_eq!(sketch("find . -name node_modules -exec rm -rf {} +"), ["exec:find", "exec:rm", "delete-r:/home/u/proj/**/{}"]);
+    assert_eq!(sketch("find ~ -name '*' -delete"), ["exec:find", "delete-r:/home/u/**/{}"]);
+    assert_eq!(sketch("find /tmp/x -exec rm -rf {} \\;"), ["exec:find", "exec:rm", "delete-r:/tmp/x"]);
+    assert_eq!(sketch("rmdir -p a/b"), ["exec:rmdir", "delete:/home/u/proj/a/b"]);
+    assert_eq!(sketch("shred -u notes.txt"), ["exec:shred", "write:/home/u/proj/notes.txt", "delete:/home/u/proj/notes.txt"]);
     assert_eq!(sketch("find ~ -delete"), ["exec:find", "delete-r:/home/u"]);
     assert_eq!(sketch("eval 'rm -rf /'"), ["exec:eval", "exec:rm", "delete-r:/"]);
     assert_eq!(sketch("ssh host 'cat /etc/shadow'"), ["exec:ssh", "net:host", "exec:cat", "read:/etc/shadow"]);
