@@ -207,8 +207,15 @@ fn path_pattern(p: &str) -> String {
     } else {
         p.to_string()
     };
-    // `dir/` means everything under dir; the root itself stays `/`.
-    let p = if p.ends_with('/') && p != "/" && p != "~/" { format!("{p}**") } else { p };
+    // `dir/` means everything under dir; the root itself stays `/`, and the home itself `~`.
+    if p == "~/" {
+        return "~".into();
+    }
+    let p = if p.ends_with('/') && p != "/" {
+        format!("{p}**")
+    } else {
+        p
+    };
     if p.starts_with('/') || p.starts_with("~/") || p == "~" || p.starts_with("**") {
         p
     } else {
@@ -226,16 +233,22 @@ struct Ctx<'a> {
 impl Ctx<'_> {
     fn err(&mut self, at: &str, message: String, help: Option<String>) {
         let span = self.file.locator.span(at);
-        self.errors.push(self.file.text.invalid(span, message, help));
+        self.errors
+            .push(self.file.text.invalid(span, message, help));
     }
 
     /// Expand `$list` references in a string list.
     fn strings(&mut self, v: &OneOrMany<String>, at: &str) -> Vec<String> {
+        self.items(v, at).into_iter().map(|(_, s)| s).collect()
+    }
+
+    /// Expand `$list` references, keeping for each string the index of the entry it came from.
+    fn items(&mut self, v: &OneOrMany<String>, at: &str) -> Vec<(usize, String)> {
         let mut out = Vec::new();
         for (i, s) in v.as_slice().iter().enumerate() {
             match s.strip_prefix('$').filter(|n| !n.starts_with("HOME")) {
                 Some(name) => match self.lists.get(name) {
-                    Some(items) => out.extend(items.iter().cloned()),
+                    Some(items) => out.extend(items.iter().map(|item| (i, item.clone()))),
                     None => self.err(
                         &format!("{at}[{i}]"),
                         format!("unknown list `${name}`"),
@@ -245,16 +258,16 @@ impl Ctx<'_> {
                         )),
                     ),
                 },
-                None => out.push(s.clone()),
+                None => out.push((i, s.clone())),
             }
         }
         out
     }
 
     fn globs(&mut self, v: &OneOrMany<String>, at: &str) -> Globs {
-        let patterns = self.strings(v, at);
+        let items = self.items(v, at);
         let mut b = GlobSetBuilder::new();
-        for (i, p) in patterns.iter().enumerate() {
+        for (i, p) in &items {
             match glob(p, None) {
                 Ok(g) => {
                     b.add(g);
@@ -263,6 +276,7 @@ impl Ctx<'_> {
             }
         }
         let set = b.build().unwrap_or_else(|_| GlobSet::empty());
+        let patterns = items.into_iter().map(|(_, p)| p).collect();
         Globs { set, patterns }
     }
 
@@ -279,8 +293,14 @@ impl Ctx<'_> {
     fn value_test(&mut self, t: &ValueTest, at: &str) -> CompiledTest {
         CompiledTest {
             equals: t.equals.clone(),
-            glob: t.glob.as_ref().map(|g| self.globs(g, &format!("{at}.glob"))),
-            regex: t.regex.as_ref().and_then(|r| self.regex(r, &format!("{at}.regex"))),
+            glob: t
+                .glob
+                .as_ref()
+                .map(|g| self.globs(g, &format!("{at}.glob"))),
+            regex: t
+                .regex
+                .as_ref()
+                .and_then(|r| self.regex(r, &format!("{at}.regex"))),
             gt: t.gt,
             gte: t.gte,
             lt: t.lt,
@@ -311,7 +331,7 @@ impl IndexBuilder {
         let id = self.preds.len() as u32;
         let mut matchers = Vec::new();
         let mut expanded = Vec::new();
-        for (i, raw) in ctx.strings(v, at).into_iter().enumerate() {
+        for (i, raw) in ctx.items(v, at) {
             let pattern = match field {
                 Field::Path => path_pattern(&raw),
                 Field::Host => raw.to_ascii_lowercase(),
@@ -320,7 +340,10 @@ impl IndexBuilder {
             // `dir/**` also covers `dir` itself: reading or archiving the directory reaches
             // everything under it.
             if field == Field::Path {
-                if let Some(dir) = pattern.strip_suffix("/**").filter(|d| !d.is_empty() && *d != "~") {
+                if let Some(dir) = pattern
+                    .strip_suffix("/**")
+                    .filter(|d| !d.is_empty() && *d != "~")
+                {
                     expanded.push((i, raw.clone(), dir.to_string()));
                 }
             }
@@ -330,7 +353,11 @@ impl IndexBuilder {
             let g = match glob(&pattern, Some(field)) {
                 Ok(g) => g,
                 Err(e) => {
-                    ctx.err(&format!("{at}[{i}]"), format!("bad glob `{raw}`: {e}"), None);
+                    ctx.err(
+                        &format!("{at}[{i}]"),
+                        format!("bad glob `{raw}`: {e}"),
+                        None,
+                    );
                     continue;
                 }
             };
@@ -419,7 +446,10 @@ fn inferred_kinds(m: &MatchSpec) -> KindMask {
     );
     narrow(m.tool.is_some() || !m.args.is_empty(), tool);
     narrow(m.effect.is_some(), bit(ActionKind::ToolCall));
-    narrow(m.channel.is_some() || m.recipient.is_some(), bit(ActionKind::MessageSend));
+    narrow(
+        m.channel.is_some() || m.recipient.is_some(),
+        bit(ActionKind::MessageSend),
+    );
     narrow(m.target.is_some(), bit(ActionKind::ConfigChange));
     narrow(m.extension.is_some(), bit(ActionKind::ExtensionLoad));
     mask
@@ -428,15 +458,27 @@ fn inferred_kinds(m: &MatchSpec) -> KindMask {
 fn compile_match(ib: &mut IndexBuilder, ctx: &mut Ctx<'_>, m: &MatchSpec, at: &str) -> Cond {
     let mut c = Vec::new();
     if let Some(k) = &m.kind {
-        c.push(Cond::Kinds(k.as_slice().iter().fold(0, |acc, k| acc | bit(*k))));
+        c.push(Cond::Kinds(
+            k.as_slice().iter().fold(0, |acc, k| acc | bit(*k)),
+        ));
     }
     if let Some(p) = &m.path {
-        c.push(Cond::Pred(ib.pred(ctx, Field::Path, p, &format!("{at}.path"))));
+        c.push(Cond::Pred(ib.pred(
+            ctx,
+            Field::Path,
+            p,
+            &format!("{at}.path"),
+        )));
     }
     if let Some(cmd) = &m.command {
         let at = format!("{at}.command");
         if let Some(p) = &cmd.program {
-            c.push(Cond::Pred(ib.pred(ctx, Field::Program, p, &format!("{at}.program"))));
+            c.push(Cond::Pred(ib.pred(
+                ctx,
+                Field::Program,
+                p,
+                &format!("{at}.program"),
+            )));
         }
         if let Some(s) = &cmd.subcommand {
             c.push(Cond::Subcommand(ctx.globs(s, &format!("{at}.subcommand"))));
@@ -466,13 +508,28 @@ fn compile_match(ib: &mut IndexBuilder, ctx: &mut Ctx<'_>, m: &MatchSpec, at: &s
         }
     }
     if let Some(h) = &m.host {
-        c.push(Cond::Pred(ib.pred(ctx, Field::Host, h, &format!("{at}.host"))));
+        c.push(Cond::Pred(ib.pred(
+            ctx,
+            Field::Host,
+            h,
+            &format!("{at}.host"),
+        )));
     }
     if let Some(t) = &m.tool {
-        c.push(Cond::Pred(ib.pred(ctx, Field::Tool, t, &format!("{at}.tool"))));
+        c.push(Cond::Pred(ib.pred(
+            ctx,
+            Field::Tool,
+            t,
+            &format!("{at}.tool"),
+        )));
     }
     if let Some(u) = &m.url {
-        c.push(Cond::Pred(ib.pred(ctx, Field::Url, u, &format!("{at}.url"))));
+        c.push(Cond::Pred(ib.pred(
+            ctx,
+            Field::Url,
+            u,
+            &format!("{at}.url"),
+        )));
     }
     if let Some(b) = m.in_workspace {
         c.push(Cond::InWorkspace(b));
@@ -491,13 +548,7 @@ fn compile_match(ib: &mut IndexBuilder, ctx: &mut Ctx<'_>, m: &MatchSpec, at: &s
     }
     for (i, a) in m.args.iter().enumerate() {
         let at = format!("{at}.args[{i}]");
-        if !(a.pointer.is_empty() || a.pointer.starts_with('/')) {
-            ctx.err(
-                &format!("{at}.pointer"),
-                format!("JSON pointer `{}` must start with `/`", a.pointer),
-                Some("for the `amount` argument write `/amount`".into()),
-            );
-        }
+        check_pointer(ctx, &a.pointer, &format!("{at}.pointer"));
         c.push(Cond::Arg {
             pointer: a.pointer.clone(),
             test: ctx.value_test(&a.test, &at),
@@ -534,26 +585,92 @@ fn compile_match(ib: &mut IndexBuilder, ctx: &mut Ctx<'_>, m: &MatchSpec, at: &s
         c.push(Cond::Any(subs));
     }
     if let Some(sub) = &m.not {
-        c.push(Cond::Not(Box::new(compile_match(ib, ctx, sub, &format!("{at}.not")))));
+        c.push(Cond::Not(Box::new(compile_match(
+            ib,
+            ctx,
+            sub,
+            &format!("{at}.not"),
+        ))));
     }
     Cond::All(c)
 }
 
+/// The largest policy file accepted, in bytes. Policies are written by hand; this bounds load time.
+pub(crate) const MAX_POLICY_BYTES: usize = 4 << 20;
+
+/// The deepest nesting of YAML collections accepted. The typed parse recurses once per level, and
+/// a deeper document could exhaust a thread's stack.
+pub(crate) const MAX_NESTING: usize = 64;
+
+/// A serde_yaml error as a located syntax error.
+fn yaml_error(text: &SourceText, locator: Option<&Locator>, e: &serde_yaml::Error) -> PolicyError {
+    let mut offset = e.location().map_or(0, |l| l.index());
+    let mut message = e.to_string();
+    if let Some(l) = e.location() {
+        // The location is reported separately; drop serde_yaml's copy of it.
+        let suffix = format!(" at line {} column {}", l.line(), l.column());
+        if let Some(m) = message.strip_suffix(&suffix) {
+            message = m.to_string();
+        }
+    }
+    // serde_yaml places an unknown field at the mapping holding it; point at the field itself.
+    if let (Some(locator), Some((path, name))) = (locator, unknown_field(&message)) {
+        if let Some((start, _)) = locator.key_span(path, name) {
+            offset = start;
+        }
+    }
+    text.syntax(offset, message)
+}
+
+/// The document path and name in an "unknown field" message (`rules[0].match: unknown field `x`, ...`).
+fn unknown_field(message: &str) -> Option<(&str, &str)> {
+    let (path, rest) = match message.split_once(": unknown field `") {
+        Some((path, rest)) => (path, rest),
+        None => ("", message.strip_prefix("unknown field `")?),
+    };
+    let name = rest.split('`').next()?;
+    Some((path, name))
+}
+
 /// Parse one source into a [`LoadedFile`].
+#[expect(
+    clippy::result_large_err,
+    reason = "errors carry the file text for miette; they are rare and cold"
+)]
 pub(crate) fn parse(source: &PolicySource) -> Result<LoadedFile, PolicyError> {
     let text = SourceText {
         name: source.name.clone(),
         text: source.text.clone(),
     };
-    let spec: PolicyFile = if source.text.trim().is_empty() {
-        PolicyFile::default()
+    if source.text.len() > MAX_POLICY_BYTES {
+        return Err(text.syntax(
+            0,
+            format!(
+                "policy is {} bytes; the limit is {MAX_POLICY_BYTES}",
+                source.text.len()
+            ),
+        ));
+    }
+    let (spec, locator): (PolicyFile, Locator) = if source.text.trim().is_empty() {
+        // `PolicyFile::default()` has version 0; an empty file is an empty version-1 policy.
+        let empty = PolicyFile {
+            version: 1,
+            ..PolicyFile::default()
+        };
+        (empty, Locator::new(&source.text))
     } else {
-        serde_yaml::from_str(&source.text).map_err(|e| {
-            let offset = e.location().map_or(0, |l| l.index());
-            text.syntax(offset, e.to_string())
-        })?
+        // A generic parse first: its frames are small and serde_yaml stops it at 128 levels, so a
+        // deeply nested document is refused before the typed parse could overflow the stack.
+        serde_yaml::from_str::<serde_yaml::Value>(&source.text)
+            .map_err(|e| yaml_error(&text, None, &e))?;
+        let locator = Locator::new(&source.text);
+        if let Some(at) = locator.too_deep(MAX_NESTING) {
+            return Err(text.syntax(at, format!("policy nests deeper than {MAX_NESTING} levels")));
+        }
+        let spec = serde_yaml::from_str(&source.text)
+            .map_err(|e| yaml_error(&text, Some(&locator), &e))?;
+        (spec, locator)
     };
-    let locator = Locator::new(&source.text);
     Ok(LoadedFile {
         layer: source.layer,
         text,
@@ -591,7 +708,7 @@ impl Policy {
         let lists = match lists {
             Some(l) => l,
             None => {
-                merged = merge_lists(&files);
+                merged = merge_lists(&files.iter().collect::<Vec<_>>());
                 &merged
             }
         };
@@ -615,18 +732,19 @@ impl Policy {
                     ctx.err(
                         &format!("{at}.id"),
                         format!("rule id `{}` is already defined in `{prev}`", r.id),
-                        Some("give the rule a new id, or `disable:` the old one in your user policy".into()),
+                        Some(
+                            "give the rule a new id, or `disable:` the old one in your user policy"
+                                .into(),
+                        ),
                     );
                 }
                 if disabled.contains(r.id.as_str()) && file.layer != Layer::Managed {
                     continue;
                 }
                 let cond = compile_match(&mut ib, &mut ctx, &r.matcher, &format!("{at}.match"));
-                let explicit = r
-                    .matcher
-                    .kind
-                    .as_ref()
-                    .map_or(ALL_KINDS, |k| k.as_slice().iter().fold(0, |a, k| a | bit(*k)));
+                let explicit = r.matcher.kind.as_ref().map_or(ALL_KINDS, |k| {
+                    k.as_slice().iter().fold(0, |a, k| a | bit(*k))
+                });
                 let kinds = explicit & inferred_kinds(&r.matcher);
                 if kinds == 0 {
                     ctx.err(
@@ -654,7 +772,11 @@ impl Policy {
             Ok(i) => i,
             Err(e) => {
                 if let Some(f) = files.first() {
-                    errors.push(f.text.invalid((0, 0), format!("cannot build glob index: {e}"), None));
+                    errors.push(f.text.invalid(
+                        (0, 0),
+                        format!("cannot build glob index: {e}"),
+                        None,
+                    ));
                 }
                 Index::default()
             }
@@ -664,7 +786,12 @@ impl Policy {
         }
         let mode = [Layer::Managed, Layer::User, Layer::Project, Layer::Baseline]
             .iter()
-            .find_map(|l| files.iter().filter(|f| f.layer == *l).find_map(|f| f.spec.mode))
+            .find_map(|l| {
+                files
+                    .iter()
+                    .filter(|f| f.layer == *l)
+                    .find_map(|f| f.spec.mode)
+            })
             .unwrap_or_default();
         let default = files
             .iter()
@@ -694,27 +821,54 @@ impl Policy {
     pub(crate) fn declared_tests(&self) -> impl Iterator<Item = (usize, usize, usize, &TestSpec)> {
         self.files.iter().enumerate().flat_map(|(fi, f)| {
             f.spec.rules.iter().enumerate().flat_map(move |(ri, r)| {
-                r.tests.iter().enumerate().map(move |(ti, t)| (fi, ri, ti, t))
+                r.tests
+                    .iter()
+                    .enumerate()
+                    .map(move |(ti, t)| (fi, ri, ti, t))
             })
         })
     }
 }
 
-fn compile_modify(ctx: &mut Ctx<'_>, r: &crate::spec::RuleSpec, at: &str) -> Option<CompiledModify> {
+/// Report a JSON pointer that does not start with `/` (it would never find anything).
+fn check_pointer(ctx: &mut Ctx<'_>, pointer: &str, at: &str) {
+    if !(pointer.is_empty() || pointer.starts_with('/')) {
+        ctx.err(
+            at,
+            format!("JSON pointer `{pointer}` must start with `/`"),
+            Some("for the `amount` argument write `/amount`".into()),
+        );
+    }
+}
+
+fn compile_modify(
+    ctx: &mut Ctx<'_>,
+    r: &crate::spec::RuleSpec,
+    at: &str,
+) -> Option<CompiledModify> {
     match (&r.modify, r.decision) {
         (Some(m), Decision::Modify) => {
-            let redact = m
-                .redact
-                .iter()
-                .enumerate()
-                .map(|(i, rs)| {
-                    let re = rs
-                        .pattern
-                        .as_ref()
-                        .and_then(|p| ctx.regex(p, &format!("{at}.modify.redact[{i}].pattern")));
-                    (rs.pointer.clone(), re)
-                })
-                .collect();
+            for (i, rs) in m.redact.iter().enumerate() {
+                check_pointer(
+                    ctx,
+                    &rs.pointer,
+                    &format!("{at}.modify.redact[{i}].pointer"),
+                );
+            }
+            for pointer in m.set.keys() {
+                check_pointer(ctx, pointer, &format!("{at}.modify.set.{pointer}#key"));
+            }
+            let redact =
+                m.redact
+                    .iter()
+                    .enumerate()
+                    .map(|(i, rs)| {
+                        let re = rs.pattern.as_ref().and_then(|p| {
+                            ctx.regex(p, &format!("{at}.modify.redact[{i}].pattern"))
+                        });
+                        (rs.pointer.clone(), re)
+                    })
+                    .collect();
             Some(CompiledModify {
                 redact,
                 set: m.set.clone(),
@@ -723,7 +877,10 @@ fn compile_modify(ctx: &mut Ctx<'_>, r: &crate::spec::RuleSpec, at: &str) -> Opt
         (None, Decision::Modify) => {
             ctx.err(
                 &format!("{at}.decision"),
-                format!("rule `{}` decides `modify` but has no `modify:` block", r.id),
+                format!(
+                    "rule `{}` decides `modify` but has no `modify:` block",
+                    r.id
+                ),
                 Some("add `modify: {redact: [{pointer: /field}]}` or `set:`".into()),
             );
             None
@@ -731,7 +888,11 @@ fn compile_modify(ctx: &mut Ctx<'_>, r: &crate::spec::RuleSpec, at: &str) -> Opt
         (Some(_), _) => {
             ctx.err(
                 &format!("{at}.modify"),
-                format!("rule `{}` has a `modify:` block but decides `{}`", r.id, r.decision.as_str()),
+                format!(
+                    "rule `{}` has a `modify:` block but decides `{}`",
+                    r.id,
+                    r.decision.as_str()
+                ),
                 Some("set `decision: modify`".into()),
             );
             None
@@ -802,7 +963,7 @@ fn check_layers(files: &[LoadedFile], errors: &mut Vec<PolicyError>) {
 }
 
 /// Union of every layer's lists, in layer order, without duplicates.
-pub(crate) fn merge_lists(files: &[LoadedFile]) -> BTreeMap<String, Vec<String>> {
+pub(crate) fn merge_lists(files: &[&LoadedFile]) -> BTreeMap<String, Vec<String>> {
     let mut lists: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for f in files {
         for (name, items) in &f.spec.lists {

@@ -33,7 +33,18 @@ impl Decision {
 
 /// How bad it is when a rule's target happens; feeds the risk score.
 #[derive(
-    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+    Debug,
+    Clone,
+    Copy,
+    Default,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    JsonSchema,
 )]
 #[serde(rename_all = "snake_case")]
 pub enum Severity {
@@ -64,7 +75,9 @@ impl Severity {
 }
 
 /// Whether a policy's decisions are enforced.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Mode {
     /// Record actions only; every action is allowed and no rule is reported as enforced.
@@ -82,7 +95,12 @@ mod tests {
 
     #[test]
     fn strictest_is_max() {
-        let all = [Decision::Allow, Decision::Deny, Decision::Modify, Decision::Ask];
+        let all = [
+            Decision::Allow,
+            Decision::Deny,
+            Decision::Modify,
+            Decision::Ask,
+        ];
         assert_eq!(all.iter().copied().max(), Some(Decision::Deny));
         assert!(Decision::Ask > Decision::Modify && Decision::Modify > Decision::Allow);
         assert!(Mode::Enforce > Mode::Shadow && Mode::Shadow > Mode::Record);

@@ -57,7 +57,9 @@ pub enum PolicyError {
         help: Option<String>,
     },
     /// A rule's own test did not get the decision it expects.
-    #[error("{file}:{line}:{column}: test {index} of rule `{rule}` expected {expected}, got {got}")]
+    #[error(
+        "{file}:{line}:{column}: test {index} of rule `{rule}` expected {expected}, got {got}"
+    )]
     #[diagnostic(code(warden::policy::test_failed))]
     TestFailed {
         /// The file.
@@ -122,7 +124,12 @@ impl SourceText {
         NamedSource::new(&self.name, self.text.clone())
     }
 
-    pub(crate) fn invalid(&self, span: (usize, usize), message: String, help: Option<String>) -> PolicyError {
+    pub(crate) fn invalid(
+        &self,
+        span: (usize, usize),
+        message: String,
+        help: Option<String>,
+    ) -> PolicyError {
         let (line, column) = self.line_col(span.0);
         PolicyError::Invalid {
             file: self.name.clone(),

@@ -9,7 +9,7 @@ use serde::Serialize;
 use serde_json::Value;
 use warden_action::{Action, Operation};
 
-use crate::compile::{bit, Cond, CompiledTest, Field, Policy};
+use crate::compile::{bit, CompiledTest, Cond, Field, Policy};
 use crate::decision::{Decision, Mode, Severity};
 use crate::layers::Layer;
 
@@ -144,10 +144,17 @@ impl Policy {
                 fired: &fired,
                 session,
             };
-            let unanchored = self.index.unanchored.get(kind.index()).map_or(&[][..], Vec::as_slice);
-            let anchored = fired
-                .iter()
-                .flat_map(|p| self.index.by_pred.get(*p as usize).map_or(&[][..], Vec::as_slice));
+            let unanchored = self
+                .index
+                .unanchored
+                .get(kind.index())
+                .map_or(&[][..], Vec::as_slice);
+            let anchored = fired.iter().flat_map(|p| {
+                self.index
+                    .by_pred
+                    .get(*p as usize)
+                    .map_or(&[][..], Vec::as_slice)
+            });
             for &ri in unanchored.iter().chain(anchored) {
                 if let Some(rule) = self.rules.get(ri as usize) {
                     if rule.kinds & kb != 0 && ev.eval(&rule.cond) {
@@ -170,7 +177,9 @@ impl Policy {
             fired.extend(scratch.iter().filter_map(|g| fi.pred_of.get(*g).copied()));
         };
         match &action.op {
-            Operation::FileRead { path } | Operation::FileWrite { path } | Operation::FileDelete { path, .. } => {
+            Operation::FileRead { path }
+            | Operation::FileWrite { path }
+            | Operation::FileDelete { path, .. } => {
                 for form in path.forms() {
                     run(&ix.path_abs, form, fired);
                     if let Some(h) = path.home_relative(form) {
@@ -200,7 +209,12 @@ impl Policy {
         fired.dedup();
     }
 
-    fn verdict(&self, actions: &[Action], session: &SessionFacts, hits: &[(u32, usize)]) -> Verdict {
+    fn verdict(
+        &self,
+        actions: &[Action],
+        session: &SessionFacts,
+        hits: &[(u32, usize)],
+    ) -> Verdict {
         let mut rules: Vec<RuleMatch> = Vec::with_capacity(hits.len());
         let mut scratch = Vec::new();
         for &(ri, ai) in hits {
@@ -227,14 +241,21 @@ impl Policy {
                 severity: rule.severity,
                 action: ai,
                 facts,
-                reason: rule.reason.clone().or_else(|| {
-                    (!rule.description.is_empty()).then(|| rule.description.clone())
-                }),
+                reason: rule
+                    .reason
+                    .clone()
+                    .or_else(|| (!rule.description.is_empty()).then(|| rule.description.clone())),
                 guidance: rule.guidance.clone(),
             });
         }
-        rules.sort_by(|a, b| b.decision.cmp(&a.decision).then(b.severity.cmp(&a.severity)));
-        let policy_decision = rules.first().map_or(self.default, |m| m.decision.max(self.default));
+        rules.sort_by(|a, b| {
+            b.decision
+                .cmp(&a.decision)
+                .then(b.severity.cmp(&a.severity))
+        });
+        let policy_decision = rules
+            .first()
+            .map_or(self.default, |m| m.decision.max(self.default));
         let mut keep = 1.0_f64;
         for m in &rules {
             let factor = match m.decision {
@@ -249,14 +270,34 @@ impl Policy {
             keep *= 0.7;
         }
         let risk = ((1.0 - keep) * 1000.0).round() / 1000.0;
-        let top: Vec<&RuleMatch> = rules.iter().filter(|m| m.decision == policy_decision).collect();
+        let top: Vec<&RuleMatch> = rules
+            .iter()
+            .filter(|m| m.decision == policy_decision)
+            .collect();
         let reason = match top.first() {
-            None if rules.is_empty() => format!("no rule matched; the policy default is {}", self.default.as_str()),
-            None => format!("the policy default ({}) is stricter than every rule that matched", self.default.as_str()),
+            None if rules.is_empty() => format!(
+                "no rule matched; the policy default is {}",
+                self.default.as_str()
+            ),
+            None => format!(
+                "the policy default ({}) is stricter than every rule that matched",
+                self.default.as_str()
+            ),
             Some(m) => {
-                let base = m.reason.clone().unwrap_or_else(|| format!("rule `{}` matched", m.rule));
+                let base = m
+                    .reason
+                    .clone()
+                    .unwrap_or_else(|| format!("rule `{}` matched", m.rule));
                 if top.len() > 1 {
-                    format!("{base} (and {} more rule(s): {})", top.len() - 1, top[1..].iter().map(|m| m.rule.as_str()).collect::<Vec<_>>().join(", "))
+                    format!(
+                        "{base} (and {} more rule(s): {})",
+                        top.len() - 1,
+                        top[1..]
+                            .iter()
+                            .map(|m| m.rule.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )
                 } else {
                     base
                 }
@@ -321,23 +362,43 @@ impl Eval<'_> {
             Cond::Kinds(mask) => mask & bit(self.action.kind()) != 0,
             Cond::Pred(p) => self.fired.binary_search(p).is_ok(),
             Cond::InWorkspace(b) => op.path().and_then(|p| p.in_workspace) == Some(*b),
-            Cond::Recursive(b) => matches!(op, Operation::FileDelete { recursive, .. } if recursive == b),
+            Cond::Recursive(b) => {
+                matches!(op, Operation::FileDelete { recursive, .. } if recursive == b)
+            }
             Cond::SendsLocal(b) => matches!(op, Operation::Network(n) if n.sends_local_data == *b),
             Cond::Opaque(b) => self.action.opaque.is_some() == *b,
-            Cond::Effect(effects) => matches!(op, Operation::ToolCall { effect, .. } if effects.contains(effect)),
-            Cond::Subcommand(g) => exec.and_then(|e| e.facts.subcommand.as_deref()).is_some_and(|s| g.is_match(s)),
-            Cond::FlagsAny(flags) => exec.is_some_and(|e| flags.iter().any(|f| e.facts.flags.contains(f))),
-            Cond::FlagsAll(flags) => exec.is_some_and(|e| flags.iter().all(|f| e.facts.flags.contains(f))),
+            Cond::Effect(effects) => {
+                matches!(op, Operation::ToolCall { effect, .. } if effects.contains(effect))
+            }
+            Cond::Subcommand(g) => exec
+                .and_then(|e| e.facts.subcommand.as_deref())
+                .is_some_and(|s| g.is_match(s)),
+            Cond::FlagsAny(flags) => {
+                exec.is_some_and(|e| flags.iter().any(|f| e.facts.flags.contains(f)))
+            }
+            Cond::FlagsAll(flags) => {
+                exec.is_some_and(|e| flags.iter().all(|f| e.facts.flags.contains(f)))
+            }
             Cond::Operand(g) => exec.is_some_and(|e| any_glob(g, &e.facts.operands)),
             Cond::AnyArg(g) => exec.is_some_and(|e| any_glob(g, e.argv.get(1..).unwrap_or(&[]))),
             Cond::StdinFrom(g) => exec.is_some_and(|e| any_glob(g, &e.facts.stdin_from)),
             Cond::Via(g) => exec.is_some_and(|e| any_glob(g, &e.facts.via)),
             Cond::Line(re) => exec.is_some_and(|e| re.is_match(&e.argv.join(" "))),
-            Cond::Arg { pointer, test } => op.args().is_some_and(|a| test.holds(a.pointer(pointer))),
-            Cond::Channel(g) => matches!(op, Operation::MessageSend { channel, .. } if g.is_match(channel)),
-            Cond::Recipient(g) => matches!(op, Operation::MessageSend { recipients, .. } if any_glob(g, recipients)),
-            Cond::Target(g) => matches!(op, Operation::ConfigChange { target } if g.is_match(target)),
-            Cond::Extension(g) => matches!(op, Operation::ExtensionLoad { extension, .. } if g.is_match(extension)),
+            Cond::Arg { pointer, test } => {
+                op.args().is_some_and(|a| test.holds(arg_at(a, pointer)))
+            }
+            Cond::Channel(g) => {
+                matches!(op, Operation::MessageSend { channel, .. } if g.is_match(channel))
+            }
+            Cond::Recipient(g) => {
+                matches!(op, Operation::MessageSend { recipients, .. } if any_glob(g, recipients))
+            }
+            Cond::Target(g) => {
+                matches!(op, Operation::ConfigChange { target } if g.is_match(target))
+            }
+            Cond::Extension(g) => {
+                matches!(op, Operation::ExtensionLoad { extension, .. } if g.is_match(extension))
+            }
             Cond::Session { name, test } => test.holds(self.session.get(name)),
             Cond::All(items) => items.iter().all(|c| self.eval(c)),
             Cond::Any(items) => items.iter().any(|c| self.eval(c)),
@@ -364,7 +425,10 @@ impl Eval<'_> {
                 let values: Vec<String> = match (pred.field, op) {
                     (Field::Path, _) => op.path().map_or(Vec::new(), |np| {
                         np.forms()
-                            .flat_map(|f| std::iter::once(f.to_string()).chain(np.home_relative(f).map(|h| h.into_owned())))
+                            .flat_map(|f| {
+                                std::iter::once(f.to_string())
+                                    .chain(np.home_relative(f).map(|h| h.into_owned()))
+                            })
                             .collect()
                     }),
                     (Field::Program, Operation::Exec(e)) => vec![e.program.clone()],
@@ -392,37 +456,80 @@ impl Eval<'_> {
             _ => None,
         };
         match c {
-            Cond::InWorkspace(b) => format!("path is {}the workspace", if *b { "inside " } else { "outside " }),
+            Cond::InWorkspace(b) => format!(
+                "path is {}the workspace",
+                if *b { "inside " } else { "outside " }
+            ),
             Cond::Recursive(b) => format!("delete is {}recursive", if *b { "" } else { "not " }),
-            Cond::SendsLocal(b) => format!("request {} local data", if *b { "sends" } else { "does not send" }),
-            Cond::Opaque(b) => format!("action is {}fully understood", if *b { "not " } else { "" }),
+            Cond::SendsLocal(b) => format!(
+                "request {} local data",
+                if *b { "sends" } else { "does not send" }
+            ),
+            Cond::Opaque(b) => {
+                format!("action is {}fully understood", if *b { "not " } else { "" })
+            }
             Cond::Effect(_) => match op {
                 Operation::ToolCall { effect, .. } => format!("tool effect is {effect:?}"),
                 _ => "tool effect".into(),
             },
-            Cond::Subcommand(g) => format!("subcommand `{}` is one of {:?}", exec.and_then(|e| e.facts.subcommand.clone()).unwrap_or_default(), g.patterns),
-            Cond::FlagsAny(f) | Cond::FlagsAll(f) => format!("flags {:?} include {f:?}", exec.map(|e| e.facts.flags.clone()).unwrap_or_default()),
+            Cond::Subcommand(g) => format!(
+                "subcommand `{}` is one of {:?}",
+                exec.and_then(|e| e.facts.subcommand.clone())
+                    .unwrap_or_default(),
+                g.patterns
+            ),
+            Cond::FlagsAny(f) | Cond::FlagsAll(f) => format!(
+                "flags {:?} include {f:?}",
+                exec.map(|e| e.facts.flags.clone()).unwrap_or_default()
+            ),
             Cond::Operand(g) => format!("an operand matches {:?}", g.patterns),
             Cond::AnyArg(g) => format!("an argument matches {:?}", g.patterns),
-            Cond::StdinFrom(g) => format!("input is piped from {:?} (one of {:?})", exec.map(|e| e.facts.stdin_from.clone()).unwrap_or_default(), g.patterns),
-            Cond::Via(g) => format!("runs via {:?} (one of {:?})", exec.map(|e| e.facts.via.clone()).unwrap_or_default(), g.patterns),
+            Cond::StdinFrom(g) => format!(
+                "input is piped from {:?} (one of {:?})",
+                exec.map(|e| e.facts.stdin_from.clone()).unwrap_or_default(),
+                g.patterns
+            ),
+            Cond::Via(g) => format!(
+                "runs via {:?} (one of {:?})",
+                exec.map(|e| e.facts.via.clone()).unwrap_or_default(),
+                g.patterns
+            ),
             Cond::Line(re) => format!("command line matches /{}/", re.as_str()),
-            Cond::Arg { pointer, .. } => format!("argument `{pointer}` = {}", op.args().and_then(|a| a.pointer(pointer)).map_or("(absent)".into(), |v| v.to_string())),
+            Cond::Arg { pointer, .. } => format!(
+                "argument `{pointer}` = {}",
+                op.args()
+                    .and_then(|a| a.pointer(pointer))
+                    .map_or("(absent)".into(), |v| v.to_string())
+            ),
             Cond::Channel(g) => format!("channel matches {:?}", g.patterns),
             Cond::Recipient(g) => format!("a recipient matches {:?}", g.patterns),
             Cond::Target(g) => format!("config target matches {:?}", g.patterns),
             Cond::Extension(g) => format!("extension type matches {:?}", g.patterns),
-            Cond::Session { name, .. } => format!("session fact `{name}` = {}", self.session.get(name).map_or("(absent)".into(), |v| v.to_string())),
+            Cond::Session { name, .. } => format!(
+                "session fact `{name}` = {}",
+                self.session
+                    .get(name)
+                    .map_or("(absent)".into(), |v| v.to_string())
+            ),
             Cond::Kinds(_) => format!("action is {}", self.action.kind().as_str()),
             Cond::Pred(p) => {
                 let pred = self.policy.index.preds.get(*p as usize);
                 format!(
                     "{} matches one of {:?}",
                     pred.map_or("value", |p| p.field.name()),
-                    pred.map(|p| p.matchers.iter().map(|(s, _)| s.as_str()).collect::<Vec<_>>()).unwrap_or_default()
+                    pred.map(|p| p
+                        .matchers
+                        .iter()
+                        .map(|(s, _)| s.as_str())
+                        .collect::<Vec<_>>())
+                        .unwrap_or_default()
                 )
             }
-            Cond::All(items) | Cond::Any(items) => items.iter().map(|c| self.describe(c)).collect::<Vec<_>>().join(", "),
+            Cond::All(items) | Cond::Any(items) => items
+                .iter()
+                .map(|c| self.describe(c))
+                .collect::<Vec<_>>()
+                .join(", "),
             Cond::Not(inner) => format!("not ({})", self.describe(inner)),
         }
     }
@@ -446,6 +553,10 @@ impl CompiledTest {
             if self.equals.as_ref() == Some(v) {
                 return true;
             }
+            // An empty array has no element to pass; it is still present for `exists`.
+            if items.is_empty() {
+                return self.holds_scalar(v);
+            }
             return items.iter().any(|i| self.holds_scalar(i));
         }
         self.holds_scalar(v)
@@ -458,9 +569,13 @@ impl CompiledTest {
             }
         }
         let text = match v {
-            Value::String(s) => Some(s.clone()),
-            Value::Number(n) => Some(n.to_string()),
-            Value::Bool(b) => Some(b.to_string()),
+            Value::String(s) => Some(std::borrow::Cow::Borrowed(s.as_str())),
+            Value::Number(n) => Some(std::borrow::Cow::Owned(n.to_string())),
+            Value::Bool(b) => Some(std::borrow::Cow::Borrowed(if *b {
+                "true"
+            } else {
+                "false"
+            })),
             _ => None,
         };
         if let Some(g) = &self.glob {
@@ -477,9 +592,16 @@ impl CompiledTest {
             // Tools pass amounts as strings too; "1,000.50" and "$500" read as numbers.
             let n = match v {
                 Value::Number(n) => n.as_f64(),
-                Value::String(s) => s.trim().trim_start_matches(['$', '€', '£']).replace(',', "").parse::<f64>().ok(),
+                Value::String(s) => s
+                    .trim()
+                    .trim_start_matches(['$', '€', '£'])
+                    .replace(',', "")
+                    .parse::<f64>()
+                    .ok(),
                 _ => None,
             };
+            // "NaN" parses, and compares false both ways: it would pass every bound.
+            let n = n.filter(|n| !n.is_nan());
             let Some(n) = n else {
                 return false;
             };
@@ -495,13 +617,79 @@ impl CompiledTest {
     }
 }
 
-/// `"5"` equals `5`, and strings compare case-insensitively.
+/// `"5"` equals `5`, `5.0` equals `5`, and strings compare case-insensitively.
 fn loose_eq(a: &Value, b: &Value) -> bool {
     match (a, b) {
         (Value::String(x), Value::String(y)) => x.eq_ignore_ascii_case(y),
+        (Value::Number(x), Value::Number(y)) => x.as_f64() == y.as_f64(),
         (Value::Number(x), Value::String(y)) | (Value::String(y), Value::Number(x)) => {
             y.trim().parse::<f64>().ok() == x.as_f64()
         }
         _ => false,
+    }
+}
+
+/// `Value::pointer` without its per-token allocations (it unescapes every token with `replace`):
+/// the same lookup, borrowing tokens that hold no `~` escape. Rules test arguments on every
+/// candidate tool call, so this is on the hot path.
+fn arg_at<'v>(value: &'v Value, pointer: &str) -> Option<&'v Value> {
+    if pointer.is_empty() {
+        return Some(value);
+    }
+    let rest = pointer.strip_prefix('/')?;
+    let mut target = value;
+    for raw in rest.split('/') {
+        let token = if raw.contains('~') {
+            std::borrow::Cow::Owned(raw.replace("~1", "/").replace("~0", "~"))
+        } else {
+            std::borrow::Cow::Borrowed(raw)
+        };
+        target = match target {
+            Value::Object(map) => map.get(token.as_ref())?,
+            Value::Array(list) => {
+                // As RFC 6901 and serde_json: decimal digits, no leading zero, no sign.
+                if token.is_empty()
+                    || (token.len() > 1 && token.starts_with('0'))
+                    || !token.bytes().all(|b| b.is_ascii_digit())
+                {
+                    return None;
+                }
+                list.get(token.parse::<usize>().ok()?)?
+            }
+            _ => return None,
+        };
+    }
+    Some(target)
+}
+
+#[cfg(test)]
+mod arg_at_tests {
+    use super::arg_at;
+
+    #[test]
+    fn agrees_with_serde_json_pointer() {
+        let v =
+            serde_json::json!({"a": {"b/c": [1, {"d~e": "x"}], "": 2, "0": 3}, "list": [10, 20]});
+        for p in [
+            "",
+            "/",
+            "/a",
+            "/a/b~1c",
+            "/a/b~1c/0",
+            "/a/b~1c/1/d~0e",
+            "/a/",
+            "/a/0",
+            "/list/1",
+            "/list/01",
+            "/list/+1",
+            "/list/-1",
+            "/list/2",
+            "/list/",
+            "a",
+            "/nope",
+            "/a/b~1c/1/d~0e/z",
+        ] {
+            assert_eq!(arg_at(&v, p), v.pointer(p), "{p}");
+        }
     }
 }

@@ -57,6 +57,10 @@ impl PolicySource {
     }
 
     /// Read a policy file for `layer`.
+    #[expect(
+        clippy::result_large_err,
+        reason = "errors carry the file text for miette; they are rare and cold"
+    )]
     pub fn read(layer: Layer, path: &Path) -> Result<Self, PolicyError> {
         let text = std::fs::read_to_string(path).map_err(|source| PolicyError::Io {
             path: path.display().to_string(),
@@ -89,6 +93,10 @@ impl PolicySource {
     }
 
     /// The baseline plus every layer file that exists at the default paths.
+    #[expect(
+        clippy::result_large_err,
+        reason = "errors carry the file text for miette; they are rare and cold"
+    )]
     pub fn discover(home: &Path, workspace: Option<&Path>) -> Result<Vec<Self>, PolicyError> {
         let mut out = vec![PolicySource::baseline()];
         for (layer, path) in Self::default_paths(home, workspace) {

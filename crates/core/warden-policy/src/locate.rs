@@ -12,6 +12,8 @@ use yaml_rust2::scanner::Marker;
 #[derive(Debug, Default)]
 pub(crate) struct Locator {
     spans: HashMap<String, (usize, usize)>,
+    /// Offset of the first collection opened at each nesting depth (index 0 is depth 1).
+    depths: Vec<usize>,
 }
 
 enum Frame {
@@ -22,7 +24,10 @@ enum Frame {
         /// first key's position replaces it.
         fresh: bool,
     },
-    Seq { path: String, index: usize },
+    Seq {
+        path: String,
+        index: usize,
+    },
 }
 
 struct Recv<'a> {
@@ -30,6 +35,7 @@ struct Recv<'a> {
     line_starts: Vec<usize>,
     stack: Vec<Frame>,
     spans: HashMap<String, (usize, usize)>,
+    depths: Vec<usize>,
 }
 
 impl Recv<'_> {
@@ -63,6 +69,13 @@ impl Recv<'_> {
 
     fn record(&mut self, path: String, start: usize, len: usize) {
         self.spans.entry(path).or_insert((start, len.max(1)));
+    }
+
+    /// Note a collection opened at `start`, one level below the current one.
+    fn open(&mut self, start: usize) {
+        if self.depths.len() == self.stack.len() {
+            self.depths.push(start);
+        }
     }
 }
 
@@ -98,6 +111,7 @@ impl MarkedEventReceiver for Recv<'_> {
             Event::MappingStart(..) => {
                 let path = self.next_value_path().unwrap_or_default();
                 self.record(path.clone(), start, 1);
+                self.open(start);
                 self.stack.push(Frame::Map {
                     path,
                     key: None,
@@ -107,6 +121,7 @@ impl MarkedEventReceiver for Recv<'_> {
             Event::SequenceStart(..) => {
                 let path = self.next_value_path().unwrap_or_default();
                 self.record(path.clone(), start, 1);
+                self.open(start);
                 self.stack.push(Frame::Seq { path, index: 0 });
             }
             Event::MappingEnd | Event::SequenceEnd => {
@@ -134,10 +149,26 @@ impl Locator {
             line_starts,
             stack: Vec::new(),
             spans: HashMap::new(),
+            depths: Vec::new(),
         };
         let mut parser = Parser::new_from_str(src);
         let _ = parser.load(&mut recv, false);
-        Locator { spans: recv.spans }
+        Locator {
+            spans: recv.spans,
+            depths: recv.depths,
+        }
+    }
+
+    /// Where collections first nest deeper than `limit` levels, if they do.
+    pub(crate) fn too_deep(&self, limit: usize) -> Option<usize> {
+        self.depths.get(limit).copied()
+    }
+
+    /// The span of the key `key` in the mapping at `path`, if written there.
+    pub(crate) fn key_span(&self, path: &str, key: &str) -> Option<(usize, usize)> {
+        self.spans
+            .get(&format!("{}#key", join_key(path, key)))
+            .copied()
     }
 
     /// The span of `path`, or of its nearest ancestor that was found.

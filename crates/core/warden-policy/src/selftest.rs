@@ -55,7 +55,8 @@ pub fn test_env() -> PathEnv {
 fn test_actions(t: &TestSpec, env: &PathEnv) -> Result<Vec<Action>, String> {
     match (&t.action, &t.command) {
         (Some(a), None) => {
-            let mut action: Action = serde_json::from_value(a.clone()).map_err(|e| format!("bad test action: {e}"))?;
+            let mut action: Action =
+                serde_json::from_value(a.clone()).map_err(|e| format!("bad test action: {e}"))?;
             action.normalize(env);
             Ok(vec![action])
         }
@@ -83,18 +84,28 @@ impl Policy {
 
     fn run_tests_inner(&self) -> (TestReport, Vec<PolicyError>) {
         let env = test_env();
-        let lists = merge_lists(&self.files);
         let mut report = TestReport::default();
         let mut errors = Vec::new();
         let mut per_file: Vec<Option<Policy>> = Vec::new();
         for f in &self.files {
+            // A file's tests see a list as its own and lower layers declare it: a user extending an
+            // allow list must not make the baseline's own tests fail. Lists only higher layers
+            // declare are taken whole.
+            let below: Vec<&LoadedFile> =
+                self.files.iter().filter(|g| g.layer <= f.layer).collect();
+            let mut lists = merge_lists(&self.files.iter().collect::<Vec<_>>());
+            lists.extend(merge_lists(&below));
             let alone = parse(&PolicySource {
                 layer: f.layer,
                 name: f.text.name.clone(),
                 text: f.text.text.clone(),
             })
             .ok()
-            .and_then(|lf: LoadedFile| Policy::from_files(vec![lf], Some(&lists)).ok());
+            .and_then(|mut lf: LoadedFile| {
+                // Alone, the rules a file disables are not there to find; the whole policy checked them.
+                lf.spec.disable.clear();
+                Policy::from_files(vec![lf], Some(&lists)).ok()
+            });
             per_file.push(alone);
         }
         for (fi, ri, ti, test) in self.declared_tests() {
@@ -120,12 +131,18 @@ impl Policy {
                 (Some(d), _) => format!(
                     "{} (rules fired: {})",
                     d.as_str(),
-                    if fired.is_empty() { "none".to_string() } else { fired.join(", ") }
+                    if fired.is_empty() {
+                        "none".to_string()
+                    } else {
+                        fired.join(", ")
+                    }
                 ),
                 (None, Some(m)) => m.clone(),
                 (None, None) => "nothing".into(),
             };
-            let err = file.text.test_failed(span, rule_id, ti, test.expect.as_str().into(), got_text);
+            let err =
+                file.text
+                    .test_failed(span, rule_id, ti, test.expect.as_str().into(), got_text);
             report.failures.push(TestFailure {
                 rule: rule_id.to_string(),
                 file: file.text.name.clone(),

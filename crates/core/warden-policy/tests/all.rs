@@ -1,0 +1,4 @@
+//! The integration tests of `warden-policy`, in one binary.
+
+#[cfg(test)]
+mod suite;

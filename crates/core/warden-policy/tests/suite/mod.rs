@@ -1,0 +1,13 @@
+//! Test modules, one per area of the policy crate.
+
+mod adversarial;
+mod baseline;
+mod decisions;
+mod errors;
+mod index;
+mod layering;
+mod matching;
+mod modes;
+mod modify;
+mod schema;
+mod support;
