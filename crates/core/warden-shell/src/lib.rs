@@ -6,9 +6,10 @@
 //! a variable, command substitution whose output becomes code, nesting too deep) marks the action
 //! opaque so the policy can ask rather than allow.
 //!
-//! This is the tokenizer-level lowering; the interface ([`lower`]) is what the rest of Warden uses.
+//! Parsing uses the tree-sitter bash grammar ([`syntax`]); the lowering walks that tree with the
+//! variables, functions and aliases the command itself defines.
 
-mod lex;
 mod lower;
+mod syntax;
 
-pub use lower::{lower, MAX_DEPTH};
+pub use lower::{lower, MAX_COMMAND_BYTES, MAX_DEPTH};

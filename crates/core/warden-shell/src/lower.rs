@@ -3,17 +3,28 @@
 
 use warden_action::{Action, ExecAction, NetworkAction, Opacity, Operation, PathEnv};
 
-use crate::lex::{lex, Tok};
+use std::collections::HashMap;
+
+use crate::syntax::{parse, Cmd, Item, Part, Redir, Word};
 
 /// How deep `bash -c "eval '...'"` style nesting is followed before the command is called opaque.
 pub const MAX_DEPTH: usize = 8;
 
+/// Longest command text parsed; longer input is opaque (bounded time for any input).
+pub const MAX_COMMAND_BYTES: usize = 64 * 1024;
+
+/// Most actions one command may lower to before the rest is called opaque.
+const MAX_ACTIONS: usize = 4096;
+
+/// Most words one brace expansion or loop may produce.
+const MAX_FANOUT: usize = 64;
+
 /// Lower a shell command line into actions, normalised in `env`. Never fails: what cannot be
 /// understood is returned as an opaque exec action.
 pub fn lower(command: &str, env: &PathEnv) -> Vec<Action> {
-    let mut l = Lowerer { out: Vec::new() };
+    let mut l = Lowerer::default();
     l.source(command, &[], 0, &[]);
-    if l.out.is_empty() && !command.trim().is_empty() {
+    if l.out.is_empty() && !command.trim().is_empty() && !is_only_comments(command) {
         l.opaque_exec(command, "the command has no part Warden could read", &[]);
     }
     for a in &mut l.out {
@@ -22,24 +33,68 @@ pub fn lower(command: &str, env: &PathEnv) -> Vec<Action> {
     l.out
 }
 
+fn is_only_comments(src: &str) -> bool {
+    src.lines().all(|l| {
+        let t = l.trim();
+        t.is_empty() || t.starts_with('#')
+    })
+}
+
+/// The value of a shell variable as far as it is known statically.
+#[derive(Debug, Clone)]
+enum Value {
+    /// Assigned a literal value in this command.
+    Known(String),
+    /// Assigned something computed at run time.
+    Unknown,
+}
+
+#[derive(Default)]
 struct Lowerer {
     out: Vec<Action>,
+    /// Variables assigned earlier in the command.
+    vars: HashMap<String, Value>,
+    /// Functions defined earlier in the command.
+    funcs: HashMap<String, Item>,
+    /// Aliases defined earlier in the command.
+    aliases: HashMap<String, String>,
+    /// Positional parameters while lowering a function call.
+    positional: Vec<Vec<String>>,
 }
 
-/// One simple command: words, redirections, here-doc bodies.
-#[derive(Default)]
-struct Simple {
-    words: Vec<(String, bool)>,
-    redirs: Vec<(String, String)>,
-    heredoc: Option<String>,
+/// Where the current words came from, for the actions they lower to.
+struct Ctx<'a> {
+    via: &'a [String],
+    depth: usize,
 }
 
-const SHELLS: &[&str] = &["sh", "bash", "zsh", "dash", "ksh", "mksh", "ash", "fish", "busybox"];
+/// Variables whose value comes from the environment and that paths may use: kept as text so path
+/// normalisation expands them, and not treated as computed.
+const ENV_VARS: &[&str] = &[
+    "HOME",
+    "PWD",
+    "OLDPWD",
+    "USER",
+    "LOGNAME",
+    "TMPDIR",
+    "SHELL",
+    "XDG_CONFIG_HOME",
+    "XDG_DATA_HOME",
+    "XDG_CACHE_HOME",
+    "XDG_STATE_HOME",
+    "XDG_RUNTIME_DIR",
+];
+
+const SHELLS: &[&str] = &[
+    "sh", "bash", "zsh", "dash", "ksh", "mksh", "ash", "fish", "busybox",
+];
 
 impl Lowerer {
     fn push(&mut self, op: Operation, opaque: Option<&str>) {
         let mut a = Action::new(op);
-        a.opaque = opaque.map(|r| Opacity { reason: r.to_string() });
+        a.opaque = opaque.map(|r| Opacity {
+            reason: r.to_string(),
+        });
         self.out.push(a);
     }
 
@@ -52,13 +107,23 @@ impl Lowerer {
 
     fn read(&mut self, p: &str) {
         if !p.is_empty() && p != "-" {
-            self.push(Operation::FileRead { path: warden_action::NormPath::raw(p) }, None);
+            self.push(
+                Operation::FileRead {
+                    path: warden_action::NormPath::raw(p),
+                },
+                None,
+            );
         }
     }
 
     fn write(&mut self, p: &str) {
         if !p.is_empty() && p != "-" && !is_dev_sink(p) {
-            self.push(Operation::FileWrite { path: warden_action::NormPath::raw(p) }, None);
+            self.push(
+                Operation::FileWrite {
+                    path: warden_action::NormPath::raw(p),
+                },
+                None,
+            );
         }
     }
 
@@ -90,100 +155,477 @@ impl Lowerer {
             self.opaque_exec(src, "commands nested too deep to follow", via);
             return;
         }
-        let (toks, issues) = lex(src);
+        if src.len() > MAX_COMMAND_BYTES {
+            self.opaque_exec(src, "the command is too long to read", via);
+            return;
+        }
+        let parsed = parse(src);
         let first = self.out.len();
-        let mut cmds: Vec<Simple> = vec![Simple::default()];
-        let mut upstream: Vec<String> = stdin_from.to_vec();
-        let mut pending_redir: Option<String> = None;
-        for tok in toks {
-            let cur = cmds.len() - 1;
-            match tok {
-                Tok::Word { text, dynamic } => {
-                    if let Some(op) = pending_redir.take() {
-                        if let Some(c) = cmds.get_mut(cur) {
-                            c.redirs.push((op, text));
-                        }
-                    } else if let Some(c) = cmds.get_mut(cur) {
-                        c.words.push((text, dynamic));
-                    }
-                }
-                Tok::Redir(op) => pending_redir = Some(op),
-                Tok::Heredoc(body) => {
-                    pending_redir = None;
-                    if let Some(c) = cmds.get_mut(cur) {
-                        c.heredoc = Some(body);
-                    }
-                }
-                Tok::Subst { inner, process } => {
-                    let tag = if process { "<(…)" } else { "$(…)" };
-                    let mut v = via.to_vec();
-                    v.push(tag.into());
-                    let before = self.out.len();
-                    self.source(&inner, &v, depth + 1, &[]);
-                    if process {
-                        // `bash <(curl x)`: the substitution's output is the command's input.
-                        let progs: Vec<String> = self.out[before..]
-                            .iter()
-                            .filter_map(|a| match &a.op {
-                                Operation::Exec(e) if e.facts.via == v => Some(e.program.clone()),
-                                _ => None,
-                            })
-                            .collect();
-                        if let Some(c) = cmds.get_mut(cur) {
-                            c.words.push((format!("/dev/fd/{}", progs.join("+")), true));
-                        }
-                        for p in progs {
-                            if !upstream.contains(&p) {
-                                upstream.push(p);
-                            }
-                        }
-                    }
-                    pending_redir = None;
-                }
-                Tok::Pipe => {
-                    let done = std::mem::take(&mut cmds[cur]);
-                    if let Some(p) = self.simple(done, src, via, depth, &upstream) {
-                        // Distinct programs only: a 100k-stage pipeline must stay linear.
-                        if !upstream.contains(&p) {
-                            upstream.push(p);
-                        }
-                    }
-                }
-                Tok::Sep | Tok::Paren => {
-                    let done = std::mem::take(&mut cmds[cur]);
-                    self.simple(done, src, via, depth, &upstream);
-                    upstream = stdin_from.to_vec();
-                }
-            }
-        }
-        if let Some(last) = cmds.pop() {
-            self.simple(last, src, via, depth, &upstream);
-        }
-        if let Some(issue) = issues.first() {
+        let ctx = Ctx { via, depth };
+        self.item(&parsed.item, &ctx, stdin_from);
+        if let Some(issue) = parsed.issues.first() {
             for a in self.out.iter_mut().skip(first) {
-                a.opaque.get_or_insert(Opacity { reason: issue.0.clone() });
+                a.opaque.get_or_insert(Opacity {
+                    reason: issue.clone(),
+                });
             }
             if self.out.len() == first {
-                self.opaque_exec(src, &issue.0, via);
+                self.opaque_exec(src, issue, via);
             }
         }
     }
 
-    /// Lower one simple command; returns the program that ran (for pipeline `stdin_from`).
-    fn simple(&mut self, mut cmd: Simple, line: &str, via: &[String], depth: usize, upstream: &[String]) -> Option<String> {
-        for (op, target) in std::mem::take(&mut cmd.redirs) {
-            self.redirect(&op, &target);
+    /// Lower an item; returns the programs whose output it produces (for pipelines).
+    fn item(&mut self, it: &Item, ctx: &Ctx<'_>, upstream: &[String]) -> Vec<String> {
+        if self.out.len() > MAX_ACTIONS {
+            if self.out.last().is_none_or(|a| a.opaque.is_none()) {
+                self.opaque_exec("…", "the command does too much to follow", ctx.via);
+            }
+            return Vec::new();
         }
-        // Leading assignments: `FOO=bar cmd`.
-        let mut start = 0;
-        while cmd.words.get(start).is_some_and(|(w, _)| is_assignment(w)) {
-            start += 1;
+        match it {
+            Item::Cmd(c) => self.cmd(c, ctx, upstream).into_iter().collect(),
+            Item::Pipe(stages) => {
+                let mut up: Vec<String> = upstream.to_vec();
+                let mut last = Vec::new();
+                for s in stages {
+                    last = self.item(s, ctx, &up);
+                    for p in &last {
+                        // Distinct programs only: a 100k-stage pipeline must stay linear.
+                        if !up.contains(p) {
+                            up.push(p.clone());
+                        }
+                    }
+                }
+                last
+            }
+            Item::Seq(items) => {
+                let mut last = Vec::new();
+                for i in items {
+                    last = self.item(i, ctx, upstream);
+                }
+                last
+            }
+            Item::Redirected { body, redirs } => {
+                let mut up = upstream.to_vec();
+                for r in redirs {
+                    if let Some(text) = self.redir(r, ctx, &mut up) {
+                        // Code fed to a compound command's stdin is read by what runs inside.
+                        let _ = text;
+                    }
+                }
+                self.item(body, ctx, &up)
+            }
+            Item::Func { name, body } => {
+                self.funcs.insert(name.clone(), (**body).clone());
+                Vec::new()
+            }
+            Item::Assign(list) => {
+                for (name, w) in list {
+                    let v = self.scalar(w, ctx);
+                    self.vars.insert(name.clone(), v);
+                }
+                Vec::new()
+            }
+            Item::Unset(names) => {
+                for n in names {
+                    self.vars.remove(n);
+                    self.funcs.remove(n);
+                }
+                Vec::new()
+            }
+            Item::For { var, values, body } => {
+                let words: Vec<(String, bool)> = match values {
+                    Some(vs) => {
+                        let mut up = Vec::new();
+                        vs.iter()
+                            .flat_map(|w| self.expand(w, ctx, &mut up))
+                            .collect()
+                    }
+                    None => vec![("$@".to_string(), true)],
+                };
+                if words.iter().any(|(_, d)| *d) || words.len() > MAX_FANOUT || words.is_empty() {
+                    self.vars.insert(var.clone(), Value::Unknown);
+                    self.item(body, ctx, upstream)
+                } else {
+                    let mut last = Vec::new();
+                    for (w, _) in words {
+                        self.vars.insert(var.clone(), Value::Known(w));
+                        last = self.item(body, ctx, upstream);
+                    }
+                    last
+                }
+            }
+            Item::Eval(words) => {
+                let mut up = Vec::new();
+                for w in words {
+                    self.expand(w, ctx, &mut up);
+                }
+                Vec::new()
+            }
         }
-        let words: Vec<(String, bool)> = cmd.words.split_off(start);
-        if words.is_empty() {
+    }
+
+    /// Apply a redirection; returns the text fed to stdin by a here-document or here-string.
+    fn redir(&mut self, r: &Redir, ctx: &Ctx<'_>, upstream: &mut Vec<String>) -> Option<String> {
+        match r {
+            Redir::File { op, target } => {
+                let target = self.expand(target, ctx, upstream);
+                if let Some((t, _)) = target.first() {
+                    self.redirect(op, t);
+                }
+                None
+            }
+            Redir::HereString(w) | Redir::HereDoc(w) => {
+                let fields = self.expand_quoted(w, ctx, upstream);
+                Some(fields)
+            }
+        }
+    }
+
+    /// A word's value as one string (assignments, here-docs): no field splitting.
+    fn scalar(&mut self, w: &[Part], ctx: &Ctx<'_>) -> Value {
+        let mut up = Vec::new();
+        let (text, dynamic) = self.join(w, ctx, &mut up);
+        if dynamic {
+            Value::Unknown
+        } else {
+            Value::Known(text)
+        }
+    }
+
+    fn expand_quoted(&mut self, w: &[Part], ctx: &Ctx<'_>, up: &mut Vec<String>) -> String {
+        self.join(w, ctx, up).0
+    }
+
+    /// Concatenate a word's parts without splitting; substitutions are lowered.
+    fn join(&mut self, w: &[Part], ctx: &Ctx<'_>, up: &mut Vec<String>) -> (String, bool) {
+        let mut text = String::new();
+        let mut dynamic = false;
+        for p in w {
+            match p {
+                Part::Lit(s) | Part::Quoted(s) => text.push_str(s),
+                Part::Var { name, .. } => match self.var(name) {
+                    Some(Value::Known(v)) => text.push_str(&v),
+                    _ if ENV_VARS.contains(&name.as_str()) => {
+                        text.push('$');
+                        text.push_str(name);
+                    }
+                    _ => {
+                        text.push('$');
+                        text.push_str(name);
+                        dynamic = true;
+                    }
+                },
+                Part::Subst { body, process } => {
+                    let (t, d) = self.subst(body, *process, ctx, up);
+                    text.push_str(&t);
+                    dynamic |= d;
+                }
+                Part::Dynamic { raw, substs } => {
+                    for s in substs {
+                        self.subst(s, false, ctx, up);
+                    }
+                    text.push_str(raw);
+                    dynamic = true;
+                }
+            }
+        }
+        (text, dynamic)
+    }
+
+    /// The value of a variable: assigned in the command, or a positional parameter of a call.
+    fn var(&self, name: &str) -> Option<Value> {
+        if let Some(args) = self.positional.last() {
+            if let Ok(i) = name.parse::<usize>() {
+                return Some(match i {
+                    0 => Value::Known("sh".into()),
+                    i => args
+                        .get(i - 1)
+                        .map_or(Value::Known(String::new()), |a| Value::Known(a.clone())),
+                });
+            }
+            if name == "@" || name == "*" {
+                return Some(Value::Known(args.join(" ")));
+            }
+        }
+        self.vars.get(name).cloned()
+    }
+
+    /// Lower a command substitution; returns its value when it is statically known
+    /// (`$(echo rm)`), else a placeholder marked dynamic.
+    fn subst(
+        &mut self,
+        body: &Item,
+        process: bool,
+        ctx: &Ctx<'_>,
+        up: &mut Vec<String>,
+    ) -> (String, bool) {
+        let tag = if process { "<(…)" } else { "$(…)" };
+        let mut via = ctx.via.to_vec();
+        via.push(tag.into());
+        if !process {
+            if let Some(v) = self.static_output(body, ctx) {
+                return (v, false);
+            }
+        }
+        let inner = Ctx {
+            via: &via,
+            depth: ctx.depth + 1,
+        };
+        if ctx.depth + 1 > MAX_DEPTH {
+            self.opaque_exec(tag, "commands nested too deep to follow", &via);
+            return (tag.to_string(), true);
+        }
+        let progs = self.item(body, &inner, &[]);
+        if process {
+            // `bash <(curl x)`: the substitution's output is the command's input.
+            for p in &progs {
+                if !up.contains(p) {
+                    up.push(p.clone());
+                }
+            }
+            return (format!("/dev/fd/{}", progs.join("+")), true);
+        }
+        (tag.to_string(), true)
+    }
+
+    /// The output of `echo`/`printf` with literal arguments, as bash would substitute it.
+    fn static_output(&mut self, body: &Item, ctx: &Ctx<'_>) -> Option<String> {
+        let cmd = match body {
+            Item::Cmd(c) => c,
+            Item::Seq(v) if v.len() == 1 => match v.first()? {
+                Item::Cmd(c) => c,
+                _ => return None,
+            },
+            _ => return None,
+        };
+        if !cmd.redirs.is_empty() || !cmd.assigns.is_empty() {
             return None;
         }
-        self.command(&words, line, via, depth, upstream, cmd.heredoc.as_deref())
+        let mut up = Vec::new();
+        let words = self.expand_words(&cmd.words, ctx, &mut up);
+        if words.iter().any(|(_, d)| *d) {
+            return None;
+        }
+        let (prog, args) = words.split_first()?;
+        let args: Vec<&str> = args.iter().map(|(w, _)| w.as_str()).collect();
+        match prog.0.as_str() {
+            "echo" => {
+                let args: Vec<&str> = args
+                    .into_iter()
+                    .skip_while(|a| matches!(*a, "-n" | "-e" | "-E"))
+                    .collect();
+                Some(args.join(" "))
+            }
+            "printf" if args.len() == 1 && !args.first()?.contains('%') => {
+                Some(args.first()?.replace("\\n", "\n"))
+            }
+            _ => None,
+        }
+    }
+
+    /// Expand a word into fields: variables substituted, unquoted values split, `$IFS` splitting,
+    /// brace expansion. Each field says whether part of it is only known at run time.
+    fn expand(&mut self, w: &[Part], ctx: &Ctx<'_>, up: &mut Vec<String>) -> Vec<(String, bool)> {
+        let mut fields: Vec<(String, bool)> = Vec::new();
+        let mut cur = String::new();
+        let mut dynamic = false;
+        let mut started = false;
+        let mut brace_ok = true;
+        let mut unquoted_brace = false;
+        let split = |cur: &mut String,
+                     dynamic: &mut bool,
+                     started: &mut bool,
+                     fields: &mut Vec<(String, bool)>| {
+            if *started {
+                fields.push((std::mem::take(cur), *dynamic));
+            }
+            *dynamic = false;
+            *started = false;
+        };
+        for p in w {
+            match p {
+                Part::Lit(s) => {
+                    unquoted_brace |= s.contains('{');
+                    cur.push_str(s);
+                    started = true;
+                }
+                Part::Quoted(s) => {
+                    brace_ok &= !s.contains(['{', '}', ',']);
+                    cur.push_str(s);
+                    started = true;
+                }
+                Part::Var { name, quoted } => {
+                    let is_ifs = name == "IFS" && !self.vars.contains_key("IFS");
+                    match self.var(name) {
+                        _ if is_ifs && !quoted => {
+                            split(&mut cur, &mut dynamic, &mut started, &mut fields)
+                        }
+                        Some(Value::Known(v)) if !quoted => {
+                            // Unquoted expansion splits on whitespace.
+                            let mut pieces = v.split_ascii_whitespace();
+                            if let Some(first) = pieces.next() {
+                                cur.push_str(first);
+                                started = true;
+                            }
+                            for piece in pieces {
+                                split(&mut cur, &mut dynamic, &mut started, &mut fields);
+                                cur.push_str(piece);
+                                started = true;
+                            }
+                        }
+                        Some(Value::Known(v)) => {
+                            cur.push_str(&v);
+                            started = true;
+                        }
+                        _ => {
+                            cur.push('$');
+                            cur.push_str(name);
+                            dynamic |= !ENV_VARS.contains(&name.as_str());
+                            started = true;
+                        }
+                    }
+                }
+                Part::Subst { body, process } => {
+                    let (t, d) = self.subst(body, *process, ctx, up);
+                    if !d && !t.contains(char::is_whitespace) {
+                        cur.push_str(&t);
+                    } else if !d {
+                        // A known output splits like an unquoted variable.
+                        let mut pieces = t.split_ascii_whitespace();
+                        if let Some(first) = pieces.next() {
+                            cur.push_str(first);
+                        }
+                        for piece in pieces {
+                            split(&mut cur, &mut dynamic, &mut started, &mut fields);
+                            cur.push_str(piece);
+                            started = true;
+                        }
+                    } else {
+                        cur.push_str(&t);
+                    }
+                    dynamic |= d;
+                    started = true;
+                }
+                Part::Dynamic { raw, substs } => {
+                    for s in substs {
+                        self.subst(s, false, ctx, up);
+                    }
+                    cur.push_str(raw);
+                    dynamic = true;
+                    started = true;
+                }
+            }
+        }
+        split(&mut cur, &mut dynamic, &mut started, &mut fields);
+        if brace_ok && unquoted_brace {
+            let mut out = Vec::new();
+            for (f, d) in fields {
+                for e in expand_braces(&f) {
+                    out.push((e, d));
+                }
+            }
+            return out;
+        }
+        fields
+    }
+
+    fn expand_words(
+        &mut self,
+        words: &[Word],
+        ctx: &Ctx<'_>,
+        up: &mut Vec<String>,
+    ) -> Vec<(String, bool)> {
+        let mut out = Vec::new();
+        for w in words {
+            out.extend(self.expand(w, ctx, up));
+        }
+        out
+    }
+
+    /// Lower one simple command; returns the program that ran (for pipeline `stdin_from`).
+    fn cmd(&mut self, c: &Cmd, ctx: &Ctx<'_>, upstream: &[String]) -> Option<String> {
+        let mut up = upstream.to_vec();
+        let mut heredoc: Option<String> = None;
+        for r in &c.redirs {
+            if let Some(text) = self.redir(r, ctx, &mut up) {
+                heredoc = Some(text);
+            }
+        }
+        for (_, w) in &c.assigns {
+            self.scalar(w, ctx);
+        }
+        let words = self.expand_words(&c.words, ctx, &mut up);
+        if words.is_empty() {
+            if c.words.is_empty() {
+                for (name, w) in &c.assigns {
+                    let v = self.scalar(w, ctx);
+                    self.vars.insert(name.clone(), v);
+                }
+            }
+            return None;
+        }
+        let (name, dynamic) = words.first()?;
+        if !dynamic {
+            if let Some(alias) = self.aliases.get(name).cloned() {
+                let rest: Vec<String> = words.iter().skip(1).map(|(w, _)| quote(w)).collect();
+                let mut via = ctx.via.to_vec();
+                via.push(format!("alias {name}"));
+                self.source(
+                    &format!("{alias} {}", rest.join(" ")),
+                    &via,
+                    ctx.depth + 1,
+                    &up,
+                );
+                return Some(name.clone());
+            }
+            if let Some(body) = self.funcs.get(name).cloned() {
+                if ctx.depth + 1 > MAX_DEPTH {
+                    self.opaque_exec(name, "functions nested too deep to follow", ctx.via);
+                    return Some(name.clone());
+                }
+                let mut via = ctx.via.to_vec();
+                via.push(format!("function {name}"));
+                self.positional
+                    .push(words.iter().skip(1).map(|(w, _)| w.clone()).collect());
+                let inner = Ctx {
+                    via: &via,
+                    depth: ctx.depth + 1,
+                };
+                let last = self.item(&body, &inner, &up);
+                self.positional.pop();
+                return last.into_iter().next().or(Some(name.clone()));
+            }
+            match name.as_str() {
+                "alias" => {
+                    for (a, _) in words.iter().skip(1) {
+                        if let Some((n, v)) = a.split_once('=') {
+                            self.aliases.insert(n.to_string(), v.to_string());
+                        }
+                    }
+                }
+                "read" | "mapfile" | "readarray" | "getopts" => {
+                    for (a, _) in words.iter().skip(1).filter(|(a, _)| !a.starts_with('-')) {
+                        self.vars.insert(a.clone(), Value::Unknown);
+                    }
+                }
+                _ => {}
+            }
+        }
+        let line = words
+            .iter()
+            .map(|(w, _)| w.as_str())
+            .collect::<Vec<_>>()
+            .join(" ");
+        let before = self.out.len();
+        let prog = self.command(&words, &line, ctx.via, ctx.depth, &up, heredoc.as_deref());
+        if let Some(reason) = hidden_characters(&words) {
+            if let Some(a) = self.out.get_mut(before) {
+                a.opaque.get_or_insert(Opacity { reason });
+            }
+        }
+        prog
     }
 
     fn redirect(&mut self, op: &str, target: &str) {
@@ -191,11 +633,19 @@ impl Lowerer {
         if op.ends_with('&') && target.chars().all(|c| c.is_ascii_digit() || c == '-') {
             return; // `2>&1`, `>&-`: fd duplication
         }
-        if let Some(rest) = target.strip_prefix("/dev/tcp/").or_else(|| target.strip_prefix("/dev/udp/")) {
+        if let Some(rest) = target
+            .strip_prefix("/dev/tcp/")
+            .or_else(|| target.strip_prefix("/dev/udp/"))
+        {
             let mut parts = rest.splitn(2, '/');
             let host = parts.next().unwrap_or("");
             let port = parts.next().unwrap_or("");
-            self.net(None, &format!("{host}:{port}"), op.contains('>'), Some("tcp"));
+            self.net(
+                None,
+                &format!("{host}:{port}"),
+                op.contains('>'),
+                Some("tcp"),
+            );
             return;
         }
         match op {
@@ -226,7 +676,9 @@ impl Lowerer {
         exec.facts.via = via.to_vec();
         let program = exec.program.clone();
         let opaque = if *dyn0 {
-            Some(format!("the program name `{argv0}` is computed at run time"))
+            Some(format!(
+                "the program name `{argv0}` is computed at run time"
+            ))
         } else {
             None
         };
@@ -235,16 +687,18 @@ impl Lowerer {
         let mut inner_via = via.to_vec();
         let rest_words = words.get(1..).unwrap_or(&[]);
         match program.as_str() {
-            "sudo" | "doas" | "nohup" | "time" | "nice" | "ionice" | "timeout" | "stdbuf" | "env" | "command"
-            | "builtin" | "exec" | "xargs" | "unbuffer" | "chrt" | "taskset" | "setsid" | "torsocks" | "proxychains"
-            | "proxychains4" | "strace" | "ltrace" | "caffeinate" | "flock" | "firejail" | "chroot" | "runuser" => {
+            "sudo" | "doas" | "nohup" | "time" | "nice" | "ionice" | "timeout" | "stdbuf"
+            | "env" | "command" | "builtin" | "exec" | "xargs" | "unbuffer" | "chrt"
+            | "taskset" | "setsid" | "torsocks" | "proxychains" | "proxychains4" | "strace"
+            | "ltrace" | "caffeinate" | "flock" | "firejail" | "chroot" | "runuser" => {
                 if program == "command" && args.first().is_some_and(|a| a == "-v" || a == "-V") {
                     return Some(program);
                 }
                 let skip = wrapper_skip(&program, args);
                 inner_via.push(program.clone());
                 if program == "env" {
-                    if let Some(pos) = args.iter().position(|a| a == "-S" || a == "--split-string") {
+                    if let Some(pos) = args.iter().position(|a| a == "-S" || a == "--split-string")
+                    {
                         if let Some(s) = args.get(pos + 1) {
                             self.source(s, &inner_via, depth + 1, upstream);
                         }
@@ -255,7 +709,9 @@ impl Lowerer {
                 if inner.is_empty() {
                     return Some(program);
                 }
-                return self.command(inner, line, &inner_via, depth + 1, upstream, heredoc).or(Some(program));
+                return self
+                    .command(inner, line, &inner_via, depth + 1, upstream, heredoc)
+                    .or(Some(program));
             }
             "su" => {
                 if let Some(pos) = args.iter().position(|a| a == "-c" || a == "--command") {
@@ -279,9 +735,14 @@ impl Lowerer {
                 }
             }
             "watch" => {
-                let code: Vec<&String> = skip_flags(args, &["-n", "--interval", "-d", "-g"]).collect();
+                let code: Vec<&String> =
+                    skip_flags(args, &["-n", "--interval", "-d", "-g"]).collect();
                 inner_via.push("watch".into());
-                let joined = code.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(" ");
+                let joined = code
+                    .iter()
+                    .map(|s| s.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" ");
                 self.source(&joined, &inner_via, depth + 1, upstream);
             }
             p if SHELLS.contains(&p) => {
@@ -289,7 +750,8 @@ impl Lowerer {
                 let mut code: Option<&String> = None;
                 let mut script: Option<&String> = None;
                 while let Some(a) = args.get(i) {
-                    if a.starts_with('-') && a.len() > 1 && !a.starts_with("--") && a.contains('c') {
+                    if a.starts_with('-') && a.len() > 1 && !a.starts_with("--") && a.contains('c')
+                    {
                         code = args.get(i + 1);
                         break;
                     } else if a == "-o" || a == "+o" || a == "-O" {
@@ -322,7 +784,11 @@ impl Lowerer {
                     let sends = !upstream.is_empty() || heredoc.is_some();
                     self.net(None, host, sends, Some("ssh"));
                     if operands.len() > 1 {
-                        let remote = operands[1..].iter().map(|s| s.as_str()).collect::<Vec<_>>().join(" ");
+                        let remote = operands[1..]
+                            .iter()
+                            .map(|s| s.as_str())
+                            .collect::<Vec<_>>()
+                            .join(" ");
                         inner_via.push(format!("ssh {host}"));
                         self.source(&remote, &inner_via, depth + 1, &[]);
                     }
@@ -338,13 +804,40 @@ impl Lowerer {
                     let inner = match args.iter().position(|a| a == "--") {
                         Some(p) => args.get(p + 1..).unwrap_or(&[]).to_vec(),
                         None => {
-                            let ops: Vec<&String> = skip_flags(&args[1..], &["-u", "--user", "-w", "--workdir", "-e", "--env", "-c", "--container", "-n", "--namespace", "--name", "-v", "--volume", "-p", "--publish", "--entrypoint", "--network"]).collect();
-                            ops.get(1..).unwrap_or(&[]).iter().map(|s| s.to_string()).collect()
+                            let ops: Vec<&String> = skip_flags(
+                                &args[1..],
+                                &[
+                                    "-u",
+                                    "--user",
+                                    "-w",
+                                    "--workdir",
+                                    "-e",
+                                    "--env",
+                                    "-c",
+                                    "--container",
+                                    "-n",
+                                    "--namespace",
+                                    "--name",
+                                    "-v",
+                                    "--volume",
+                                    "-p",
+                                    "--publish",
+                                    "--entrypoint",
+                                    "--network",
+                                ],
+                            )
+                            .collect();
+                            ops.get(1..)
+                                .unwrap_or(&[])
+                                .iter()
+                                .map(|s| s.to_string())
+                                .collect()
                         }
                     };
                     if !inner.is_empty() {
                         inner_via.push(format!("{program} {}", args[0]));
-                        let w: Vec<(String, bool)> = inner.into_iter().map(|s| (s, false)).collect();
+                        let w: Vec<(String, bool)> =
+                            inner.into_iter().map(|s| (s, false)).collect();
                         self.command(&w, line, &inner_via, depth + 1, &[], None);
                     }
                 }
@@ -356,15 +849,43 @@ impl Lowerer {
     }
 
     fn find(&mut self, args: &[String], line: &str, via: &[String], depth: usize) {
-        let roots: Vec<&String> = args.iter().take_while(|a| !a.starts_with('-') && *a != "(" && *a != "!").collect();
-        let filtered = args.iter().any(|a| matches!(a.as_str(), "-name" | "-iname" | "-path" | "-ipath" | "-regex" | "-type" | "-newer" | "-mtime" | "-size" | "-user" | "-empty"));
-        let roots: Vec<String> = if roots.is_empty() { vec![".".into()] } else { roots.into_iter().cloned().collect() };
+        let roots: Vec<&String> = args
+            .iter()
+            .take_while(|a| !a.starts_with('-') && *a != "(" && *a != "!")
+            .collect();
+        let filtered = args.iter().any(|a| {
+            matches!(
+                a.as_str(),
+                "-name"
+                    | "-iname"
+                    | "-path"
+                    | "-ipath"
+                    | "-regex"
+                    | "-type"
+                    | "-newer"
+                    | "-mtime"
+                    | "-size"
+                    | "-user"
+                    | "-empty"
+            )
+        });
+        let roots: Vec<String> = if roots.is_empty() {
+            vec![".".into()]
+        } else {
+            roots.into_iter().cloned().collect()
+        };
         let below = filtered || args.iter().any(|a| a == "-mindepth");
         // What `{}` and `-delete` reach: the root itself when nothing filters, else entries
         // anywhere below it (`root/**/{}`), which rules for the root's subtree still match.
         let found: Vec<String> = roots
             .iter()
-            .map(|r| if below { format!("{}/**/{{}}", r.trim_end_matches('/')) } else { r.clone() })
+            .map(|r| {
+                if below {
+                    format!("{}/**/{{}}", r.trim_end_matches('/'))
+                } else {
+                    r.clone()
+                }
+            })
             .collect();
         let mut i = 0;
         while let Some(a) = args.get(i) {
@@ -375,10 +896,19 @@ impl Lowerer {
                     }
                 }
                 "-exec" | "-execdir" | "-ok" | "-okdir" => {
-                    let end = args[i + 1..].iter().position(|x| x == ";" || x == "+").map_or(args.len(), |p| i + 1 + p);
+                    let end = args[i + 1..]
+                        .iter()
+                        .position(|x| x == ";" || x == "+")
+                        .map_or(args.len(), |p| i + 1 + p);
                     let inner: Vec<(String, bool)> = args[i + 1..end]
                         .iter()
-                        .map(|s| if s == "{}" { (found.first().cloned().unwrap_or_default(), false) } else { (s.clone(), false) })
+                        .map(|s| {
+                            if s == "{}" {
+                                (found.first().cloned().unwrap_or_default(), false)
+                            } else {
+                                (s.clone(), false)
+                            }
+                        })
                         .collect();
                     let mut v = via.to_vec();
                     v.push(format!("find {a}"));
@@ -397,16 +927,23 @@ impl Lowerer {
     }
 
     /// File and network effects of well-known commands.
-    fn effects(&mut self, program: &str, args: &[String], upstream: &[String], heredoc: Option<&str>) {
+    fn effects(
+        &mut self,
+        program: &str,
+        args: &[String],
+        upstream: &[String],
+        heredoc: Option<&str>,
+    ) {
         let facts = warden_action::CommandFacts::from_args(args);
         let ops = &facts.operands;
         let has = |f: &str| facts.flags.iter().any(|x| x == f);
         let piped = !upstream.is_empty() || heredoc.is_some();
         match program {
-            "cat" | "tac" | "less" | "more" | "head" | "tail" | "nl" | "strings" | "xxd" | "od" | "hexdump" | "base64"
-            | "base32" | "sort" | "uniq" | "wc" | "md5sum" | "sha1sum" | "sha256sum" | "sha512sum" | "cksum" | "diff"
-            | "cmp" | "iconv" | "bat" | "view" | "vim" | "vi" | "nano" | "emacs" | "gpg" | "openssl" | "zcat" | "bzcat"
-            | "xzcat" | "column" | "fold" | "cut" | "paste" | "rev" | "tr" | "expand" | "look" => {
+            "cat" | "tac" | "less" | "more" | "head" | "tail" | "nl" | "strings" | "xxd" | "od"
+            | "hexdump" | "base64" | "base32" | "sort" | "uniq" | "wc" | "md5sum" | "sha1sum"
+            | "sha256sum" | "sha512sum" | "cksum" | "diff" | "cmp" | "iconv" | "bat" | "view"
+            | "vim" | "vi" | "nano" | "emacs" | "gpg" | "openssl" | "zcat" | "bzcat" | "xzcat"
+            | "column" | "fold" | "cut" | "paste" | "rev" | "tr" | "expand" | "look" => {
                 for o in ops {
                     self.read(o);
                 }
@@ -474,7 +1011,12 @@ impl Lowerer {
                     self.write(o);
                 }
             }
-            "sed" | "perl" if has("-i") || args.iter().any(|a| a.starts_with("-i") || a.starts_with("--in-place")) => {
+            "sed" | "perl"
+                if has("-i")
+                    || args
+                        .iter()
+                        .any(|a| a.starts_with("-i") || a.starts_with("--in-place")) =>
+            {
                 let script_in_flags = has("-e") || has("-f");
                 for o in ops.iter().skip(usize::from(!script_in_flags)) {
                     self.write(o);
@@ -497,7 +1039,11 @@ impl Lowerer {
             "tar" | "bsdtar" => self.tar(args, &facts),
             "zip" | "7z" | "rar" => {
                 if let Some((archive, files)) = ops.split_first() {
-                    let files = if program == "7z" { files.get(1..).unwrap_or(&[]) } else { files };
+                    let files = if program == "7z" {
+                        files.get(1..).unwrap_or(&[])
+                    } else {
+                        files
+                    };
                     self.write(archive);
                     for f in files {
                         self.read(f);
@@ -513,7 +1059,11 @@ impl Lowerer {
             "curl" => self.curl(args, piped),
             "wget" => self.wget(args),
             "nc" | "ncat" | "netcat" | "telnet" | "ftp" | "tftp" => {
-                let ops: Vec<&String> = skip_flags(args, &["-p", "-s", "-w", "-i", "-q", "-e", "-c", "-x", "-X"]).collect();
+                let ops: Vec<&String> = skip_flags(
+                    args,
+                    &["-p", "-s", "-w", "-i", "-q", "-e", "-c", "-x", "-X"],
+                )
+                .collect();
                 if let Some(h) = ops.first() {
                     let port = ops.get(1).map(|p| format!(":{p}")).unwrap_or_default();
                     let sends = piped || has("-e") || has("-c");
@@ -535,7 +1085,10 @@ impl Lowerer {
                 }
             }
             "dig" | "nslookup" | "host" | "drill" | "resolvectl" => {
-                for o in ops.iter().filter(|o| o.contains('.') && !o.starts_with('@')) {
+                for o in ops
+                    .iter()
+                    .filter(|o| o.contains('.') && !o.starts_with('@'))
+                {
                     let sends = o.contains("$(") || o.contains('$');
                     self.net(None, o, sends, Some("dns"));
                 }
@@ -563,7 +1116,12 @@ impl Lowerer {
         }
         if remote(dst) {
             let host = dst.split(':').next().unwrap_or("");
-            self.net(Some("PUT"), host, any_local_src, Some(if program == "rsync" { "rsync" } else { "ssh" }));
+            self.net(
+                Some("PUT"),
+                host,
+                any_local_src,
+                Some(if program == "rsync" { "rsync" } else { "ssh" }),
+            );
         } else if !srcs.is_empty() {
             self.write(dst);
         }
@@ -572,16 +1130,29 @@ impl Lowerer {
     fn tar(&mut self, args: &[String], facts: &warden_action::CommandFacts) {
         let has = |f: &str| facts.flags.iter().any(|x| x == f);
         // `tar czf out.tgz dir`: the first word may hold bundled flags without a dash.
-        let bundled = args.first().filter(|a| !a.starts_with('-')).cloned().unwrap_or_default();
+        let bundled = args
+            .first()
+            .filter(|a| !a.starts_with('-'))
+            .cloned()
+            .unwrap_or_default();
         let flag = |c: char| has(&format!("-{c}")) || bundled.contains(c);
         let archive = args.iter().enumerate().find_map(|(i, a)| {
             if let Some(v) = a.strip_prefix("--file=") {
                 return Some(v.to_string());
             }
-            let takes_f = (a.starts_with('-') && !a.starts_with("--") && a.ends_with('f')) || (i == 0 && !a.starts_with('-') && a.ends_with('f'));
-            if takes_f { args.get(i + 1).cloned() } else { None }
+            let takes_f = (a.starts_with('-') && !a.starts_with("--") && a.ends_with('f'))
+                || (i == 0 && !a.starts_with('-') && a.ends_with('f'));
+            if takes_f {
+                args.get(i + 1).cloned()
+            } else {
+                None
+            }
         });
-        let operands: Vec<&String> = facts.operands.iter().filter(|o| Some(*o) != archive.as_ref() && **o != bundled).collect();
+        let operands: Vec<&String> = facts
+            .operands
+            .iter()
+            .filter(|o| Some(*o) != archive.as_ref() && **o != bundled)
+            .collect();
         if flag('c') || has("--create") || flag('r') || has("--append") {
             if let Some(a) = &archive {
                 self.write(a);
@@ -593,7 +1164,12 @@ impl Lowerer {
             if let Some(a) = &archive {
                 self.read(a);
             }
-            let dir = args.iter().position(|a| a == "-C" || a == "--directory").and_then(|i| args.get(i + 1)).cloned().unwrap_or_else(|| ".".into());
+            let dir = args
+                .iter()
+                .position(|a| a == "-C" || a == "--directory")
+                .and_then(|i| args.get(i + 1))
+                .cloned()
+                .unwrap_or_else(|| ".".into());
             self.write(&dir);
         } else if let Some(a) = &archive {
             self.read(a);
@@ -603,22 +1179,41 @@ impl Lowerer {
     fn git(&mut self, args: &[String], facts: &warden_action::CommandFacts) {
         let has = |f: &str| facts.flags.iter().any(|x| x == f);
         // `git -C dir sub`, `git -c k=v sub`: skip global options with values.
-        let sub_args: Vec<&String> = skip_flags(args, &["-C", "-c", "--git-dir", "--work-tree", "--namespace"]).collect();
+        let sub_args: Vec<&String> = skip_flags(
+            args,
+            &["-C", "-c", "--git-dir", "--work-tree", "--namespace"],
+        )
+        .collect();
         let Some(sub) = sub_args.first() else {
             return;
         };
         match sub.as_str() {
             // Deletes untracked files only: a write to the tree, not a wholesale delete.
             "clean" if has("-f") || has("--force") => self.write("."),
-            "checkout" | "restore" if has("-f") || has("--force") || sub_args.iter().any(|a| *a == ".") => self.write("."),
+            "checkout" | "restore"
+                if has("-f") || has("--force") || sub_args.iter().any(|a| *a == ".") =>
+            {
+                self.write(".")
+            }
             "reset" if has("--hard") => self.write("."),
             "push" | "fetch" | "pull" | "clone" | "ls-remote" | "remote" => {
                 for o in sub_args.iter().skip(1) {
                     if o.contains("://") || (o.contains('@') && o.contains(':')) {
                         let target = o.split_once('@').map_or(o.as_str(), |(_, h)| h);
-                        let host = target.split("://").last().unwrap_or(target).split([':', '/']).next().unwrap_or("");
+                        let host = target
+                            .split("://")
+                            .last()
+                            .unwrap_or(target)
+                            .split([':', '/'])
+                            .next()
+                            .unwrap_or("");
                         let sends = sub.as_str() == "push";
-                        self.net(Some(if sends { "PUT" } else { "GET" }), host, sends, Some("git"));
+                        self.net(
+                            Some(if sends { "PUT" } else { "GET" }),
+                            host,
+                            sends,
+                            Some("git"),
+                        );
                     }
                 }
             }
@@ -638,10 +1233,13 @@ impl Lowerer {
             };
             let value = |i: usize| inline.clone().or_else(|| args.get(i + 1).cloned());
             match name {
-                "-d" | "--data" | "--data-binary" | "--data-raw" | "--data-urlencode" | "--json" | "-F" | "--form" => {
+                "-d" | "--data" | "--data-binary" | "--data-raw" | "--data-urlencode"
+                | "--json" | "-F" | "--form" => {
                     let v = value(i).unwrap_or_default();
                     method.get_or_insert("POST".into());
-                    let at = v.split_once('@').map(|(_, f)| f.split(';').next().unwrap_or(f).to_string());
+                    let at = v
+                        .split_once('@')
+                        .map(|(_, f)| f.split(';').next().unwrap_or(f).to_string());
                     if let Some(f) = at.filter(|_| name != "--data-raw") {
                         if f == "-" {
                             sends |= piped;
@@ -680,10 +1278,11 @@ impl Lowerer {
                     i += if inline.is_some() { 1 } else { 2 };
                     continue;
                 }
-                "-H" | "--header" | "-A" | "--user-agent" | "-u" | "--user" | "-e" | "--referer" | "-b" | "--cookie"
-                | "-x" | "--proxy" | "-m" | "--max-time" | "--connect-timeout" | "-w" | "--write-out" | "-c"
-                | "--cookie-jar" | "--retry" | "-r" | "--range" | "-K" | "--config" | "--cacert" | "--cert" | "--key"
-                | "-E" | "--resolve" | "--url" => {
+                "-H" | "--header" | "-A" | "--user-agent" | "-u" | "--user" | "-e"
+                | "--referer" | "-b" | "--cookie" | "-x" | "--proxy" | "-m" | "--max-time"
+                | "--connect-timeout" | "-w" | "--write-out" | "-c" | "--cookie-jar"
+                | "--retry" | "-r" | "--range" | "-K" | "--config" | "--cacert" | "--cert"
+                | "--key" | "-E" | "--resolve" | "--url" => {
                     if name == "--url" {
                         if let Some(v) = args.get(i + 1) {
                             urls.push(v);
@@ -715,7 +1314,10 @@ impl Lowerer {
         let mut sends = false;
         let mut method = "GET";
         for a in args {
-            if let Some(f) = a.strip_prefix("--post-file=").or_else(|| a.strip_prefix("--body-file=")) {
+            if let Some(f) = a
+                .strip_prefix("--post-file=")
+                .or_else(|| a.strip_prefix("--body-file="))
+            {
                 self.read(f);
                 sends = true;
                 method = "POST";
@@ -726,7 +1328,11 @@ impl Lowerer {
                 self.write(f);
             }
         }
-        let ops: Vec<&String> = skip_flags(args, &["-O", "-o", "-P", "-U", "--header", "-e", "-t", "-T", "-a"]).collect();
+        let ops: Vec<&String> = skip_flags(
+            args,
+            &["-O", "-o", "-P", "-U", "--header", "-e", "-t", "-T", "-a"],
+        )
+        .collect();
         if let Some(i) = args.iter().position(|a| a == "-O") {
             if let Some(f) = args.get(i + 1) {
                 self.write(f);
@@ -739,10 +1345,16 @@ impl Lowerer {
 }
 
 /// SSH flags that take a value.
-const SSH_VALUE_FLAGS: &[&str] = &["-i", "-p", "-l", "-o", "-L", "-R", "-D", "-F", "-J", "-b", "-c", "-E", "-e", "-I", "-m", "-O", "-Q", "-S", "-W", "-w", "-B"];
+const SSH_VALUE_FLAGS: &[&str] = &[
+    "-i", "-p", "-l", "-o", "-L", "-R", "-D", "-F", "-J", "-b", "-c", "-E", "-e", "-I", "-m", "-O",
+    "-Q", "-S", "-W", "-w", "-B",
+];
 
 /// Operands of `args`, skipping flags and the values of `value_flags`.
-fn skip_flags<'a>(args: &'a [String], value_flags: &'a [&'a str]) -> impl Iterator<Item = &'a String> + 'a {
+fn skip_flags<'a>(
+    args: &'a [String],
+    value_flags: &'a [&'a str],
+) -> impl Iterator<Item = &'a String> + 'a {
     let mut skip_next = false;
     let mut done = false;
     args.iter().filter(move |a| {
@@ -768,14 +1380,31 @@ fn skip_flags<'a>(args: &'a [String], value_flags: &'a [&'a str]) -> impl Iterat
 /// How many words after a wrapper belong to the wrapper (flags and their values).
 fn wrapper_skip(program: &str, args: &[String]) -> usize {
     let value_flags: &[&str] = match program {
-        "sudo" => &["-u", "-g", "-h", "-p", "-C", "-D", "-r", "-t", "-U", "-T", "--user", "--group", "--chdir"],
+        "sudo" => &[
+            "-u", "-g", "-h", "-p", "-C", "-D", "-r", "-t", "-U", "-T", "--user", "--group",
+            "--chdir",
+        ],
         "doas" => &["-u", "-C"],
         "nice" => &["-n", "--adjustment"],
         "ionice" => &["-c", "-n", "-p"],
         "timeout" => &["-s", "--signal", "-k", "--kill-after"],
         "stdbuf" => &["-i", "-o", "-e"],
         "env" => &["-u", "--unset", "-C", "--chdir"],
-        "xargs" => &["-I", "-i", "-n", "-P", "-d", "-L", "-s", "-E", "-a", "--max-args", "--max-procs", "--delimiter", "--arg-file"],
+        "xargs" => &[
+            "-I",
+            "-i",
+            "-n",
+            "-P",
+            "-d",
+            "-L",
+            "-s",
+            "-E",
+            "-a",
+            "--max-args",
+            "--max-procs",
+            "--delimiter",
+            "--arg-file",
+        ],
         "exec" => &["-a"],
         "chrt" | "taskset" => &["-p"],
         "flock" => &["-w", "-E"],
@@ -793,7 +1422,11 @@ fn wrapper_skip(program: &str, args: &[String]) -> usize {
             continue;
         }
         if a.starts_with('-') && a.len() > 1 {
-            i += if value_flags.contains(&a.as_str()) { 2 } else { 1 };
+            i += if value_flags.contains(&a.as_str()) {
+                2
+            } else {
+                1
+            };
             continue;
         }
         // Positional arguments of the wrapper itself.
@@ -814,12 +1447,135 @@ fn is_assignment(w: &str) -> bool {
         return false;
     };
     let name = name.strip_suffix('+').unwrap_or(name);
-    name.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+    name.chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
         && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
+/// Quote a word for re-parsing (alias expansion).
+fn quote(w: &str) -> String {
+    if !w.is_empty()
+        && w.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./:=@%+,~".contains(c))
+    {
+        w.to_string()
+    } else {
+        format!("'{}'", w.replace('\'', "'\\''"))
+    }
+}
+
+/// Brace expansion: `a{b,c}d` -> `abd acd`, `{1..3}` -> `1 2 3`; at most [`MAX_FANOUT`] results.
+fn expand_braces(w: &str) -> Vec<String> {
+    let mut out = vec![w.to_string()];
+    let mut done = Vec::new();
+    while let Some(cur) = out.pop() {
+        if done.len() + out.len() >= MAX_FANOUT {
+            done.push(cur);
+            continue;
+        }
+        match brace_span(&cur) {
+            Some((open, close)) => {
+                let (pre, inner, post) = (&cur[..open], &cur[open + 1..close], &cur[close + 1..]);
+                let alts: Vec<String> =
+                    if let Some((a, b)) = inner.split_once("..").filter(|_| !inner.contains(',')) {
+                        match (a.parse::<i64>(), b.parse::<i64>()) {
+                            (Ok(x), Ok(y)) if (x - y).abs() < MAX_FANOUT as i64 => {
+                                if x <= y {
+                                    (x..=y).map(|n| n.to_string()).collect()
+                                } else {
+                                    (y..=x).rev().map(|n| n.to_string()).collect()
+                                }
+                            }
+                            _ => vec![inner.to_string()],
+                        }
+                    } else {
+                        split_top(inner)
+                    };
+                if alts.len() < 2 && !inner.contains("..") {
+                    done.push(cur.clone());
+                    continue;
+                }
+                for a in alts.into_iter().rev() {
+                    out.push(format!("{pre}{a}{post}"));
+                }
+            }
+            None => done.push(cur),
+        }
+    }
+    done.reverse();
+    done
+}
+
+/// The first `{...}` holding a top-level comma or `..`.
+fn brace_span(s: &str) -> Option<(usize, usize)> {
+    let b = s.as_bytes();
+    for (open, _) in s.match_indices('{') {
+        let mut depth = 0;
+        let mut comma = false;
+        for (i, &c) in b.iter().enumerate().skip(open) {
+            match c {
+                b'{' => depth += 1,
+                b'}' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        if comma || s[open + 1..i].contains("..") {
+                            return Some((open, i));
+                        }
+                        break;
+                    }
+                }
+                b',' if depth == 1 => comma = true,
+                _ => {}
+            }
+        }
+    }
+    None
+}
+
+fn split_top(s: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut depth = 0;
+    let mut cur = String::new();
+    for c in s.chars() {
+        match c {
+            '{' => depth += 1,
+            '}' => depth -= 1,
+            ',' if depth == 0 => {
+                out.push(std::mem::take(&mut cur));
+                continue;
+            }
+            _ => {}
+        }
+        cur.push(c);
+    }
+    out.push(cur);
+    out
+}
+
+/// Invisible characters anywhere, or non-ASCII look-alikes in the program name: text meant to
+/// read as one command to a human and run as another.
+fn hidden_characters(words: &[(String, bool)]) -> Option<String> {
+    let invisible = |c: char| matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}' | '\u{00AD}' | '\u{180E}');
+    if words.iter().any(|(w, _)| w.chars().any(invisible)) {
+        return Some("the command contains invisible characters".into());
+    }
+    let prog = words
+        .first()
+        .map(|(w, _)| w.rsplit('/').next().unwrap_or(w))?;
+    if !prog.is_ascii() && prog.chars().any(char::is_alphabetic) {
+        return Some(format!(
+            "the program name `{prog}` contains non-ASCII look-alike characters"
+        ));
+    }
+    None
+}
+
 fn is_dev_sink(p: &str) -> bool {
-    matches!(p, "/dev/null" | "/dev/stdout" | "/dev/stderr" | "/dev/tty" | "/dev/zero")
+    matches!(
+        p,
+        "/dev/null" | "/dev/stdout" | "/dev/stderr" | "/dev/tty" | "/dev/zero"
+    )
 }
 
 #[cfg(test)]
