@@ -5,6 +5,7 @@ use warden_action::{Action, ExecAction, NetworkAction, Opacity, Operation, PathE
 
 use std::collections::HashMap;
 
+use crate::interp;
 use crate::syntax::{parse, Cmd, Item, Part, Redir, Word};
 
 /// How deep `bash -c "eval '...'"` style nesting is followed before the command is called opaque.
@@ -23,8 +24,14 @@ const MAX_FANOUT: usize = 64;
 /// understood is returned as an opaque exec action.
 pub fn lower(command: &str, env: &PathEnv) -> Vec<Action> {
     let mut l = Lowerer::default();
+    // A lone backslash at the very end continues onto a line that never comes: bash drops it.
+    let command = command
+        .trim_end()
+        .strip_suffix('\\')
+        .filter(|c| !c.ends_with('\\'))
+        .unwrap_or(command);
     l.source(command, &[], 0, &[]);
-    if l.out.is_empty() && !command.trim().is_empty() && !is_only_comments(command) {
+    if l.out.is_empty() && l.unread && !is_only_comments(command) {
         l.opaque_exec(command, "the command has no part Warden could read", &[]);
     }
     for a in &mut l.out {
@@ -60,6 +67,8 @@ struct Lowerer {
     aliases: HashMap<String, String>,
     /// Positional parameters while lowering a function call.
     positional: Vec<Vec<String>>,
+    /// Whether some part of the text could not be read.
+    unread: bool,
 }
 
 /// Where the current words came from, for the actions they lower to.
@@ -160,6 +169,7 @@ impl Lowerer {
             return;
         }
         let parsed = parse(src);
+        self.unread |= !parsed.issues.is_empty();
         let first = self.out.len();
         let ctx = Ctx { via, depth };
         self.item(&parsed.item, &ctx, stdin_from);
@@ -672,7 +682,10 @@ impl Lowerer {
         // the full text into every stage.
         exec.command_line = Some(argv.join(" "));
         let _ = line;
-        exec.facts.stdin_from = upstream.to_vec();
+        // An interpreter given its code (`-c`, `-e`, a script file) reads stdin as data, not code.
+        if !code_from_args(&exec.program, argv.get(1..).unwrap_or(&[])) {
+            exec.facts.stdin_from = upstream.to_vec();
+        }
         exec.facts.via = via.to_vec();
         let program = exec.program.clone();
         let opaque = if *dyn0 {
@@ -695,6 +708,15 @@ impl Lowerer {
                     return Some(program);
                 }
                 let skip = wrapper_skip(&program, args);
+                // The wrapper's own flags are those before the wrapped command: `sudo find -size`
+                // does not give sudo `-s`.
+                if let Some(Operation::Exec(e)) = self.out.last_mut().map(|a| &mut a.op) {
+                    let own =
+                        warden_action::CommandFacts::from_args(args.get(..skip).unwrap_or(args));
+                    e.facts.flags = own.flags;
+                    e.facts.operands = own.operands;
+                    e.facts.subcommand = args.get(skip).cloned();
+                }
                 inner_via.push(program.clone());
                 if program == "env" {
                     if let Some(pos) = args.iter().position(|a| a == "-S" || a == "--split-string")
@@ -843,9 +865,41 @@ impl Lowerer {
                 }
             }
             "find" => self.find(args, line, via, depth),
+            p if interp::inline_code(p, args).is_some() => {
+                let code = interp::inline_code(p, args).unwrap_or_default();
+                inner_via.push(format!("{p} inline code"));
+                self.inline_code(code, &inner_via, depth);
+            }
             _ => self.effects(&program, args, upstream, heredoc),
         }
         Some(program)
+    }
+
+    /// The effects of an interpreter's inline code.
+    fn inline_code(&mut self, code: &str, via: &[String], depth: usize) {
+        let e = interp::scan(code);
+        for cmd in &e.shell {
+            self.source(cmd, via, depth + 1, &[]);
+        }
+        for p in &e.reads {
+            self.read(p);
+        }
+        for p in &e.writes {
+            self.write(p);
+        }
+        for (p, recursive) in &e.deletes {
+            self.delete(p, *recursive);
+        }
+        for c in &e.connects {
+            self.net(None, c, e.sends, None);
+        }
+        if e.dynamic {
+            self.opaque_exec(
+                code,
+                "inline code evaluates code it builds at run time",
+                via,
+            );
+        }
     }
 
     fn find(&mut self, args: &[String], line: &str, via: &[String], depth: usize) {
@@ -1451,6 +1505,58 @@ fn is_assignment(w: &str) -> bool {
         .next()
         .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
         && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// Programs that run code read from stdin when given none.
+const INTERPRETERS: &[&str] = &[
+    "python",
+    "python2",
+    "python3",
+    "node",
+    "nodejs",
+    "deno",
+    "bun",
+    "perl",
+    "ruby",
+    "php",
+    "lua",
+    "pwsh",
+    "powershell",
+    "osascript",
+    "Rscript",
+];
+
+/// Whether a shell or interpreter is given its code in its arguments (so stdin is only data).
+fn code_from_args(program: &str, args: &[String]) -> bool {
+    let is_interp = SHELLS.contains(&program)
+        || INTERPRETERS.contains(&program)
+        || (program.starts_with("python")
+            && program[6..].chars().all(|c| c.is_ascii_digit() || c == '.'));
+    if !is_interp {
+        return false;
+    }
+    if interp::inline_code(program, args).is_some() {
+        return true;
+    }
+    let mut i = 0;
+    while let Some(a) = args.get(i) {
+        if a == "-s" || a == "-" || a == "/dev/stdin" || a == "--" || a.starts_with("/dev/fd/") {
+            return false;
+        }
+        if a.starts_with('-') && a.len() > 1 {
+            if SHELLS.contains(&program) && !a.starts_with("--") && a.contains('c') {
+                return true;
+            }
+            i += if matches!(a.as_str(), "-o" | "+o" | "-O" | "-m" | "-W" | "-X") {
+                2
+            } else {
+                1
+            };
+            continue;
+        }
+        return true;
+    }
+    false
 }
 
 /// Quote a word for re-parsing (alias expansion).

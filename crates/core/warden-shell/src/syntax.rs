@@ -192,6 +192,23 @@ impl Walker<'_> {
         }
     }
 
+    /// A syntax error. Bash refuses such a line, so text that cannot carry code (stray `<`, `)`,
+    /// `!`, words) is only skipped; an error region with quotes, expansions, substitutions or
+    /// separators could hide code behind a difference between this grammar and bash's, and makes
+    /// the command unreadable.
+    fn parse_error(&mut self, n: Node) {
+        let text = self.text(n);
+        let harmless = text.chars().all(|c| {
+            c.is_alphanumeric() || c.is_whitespace() || "<>()!*?[]./_-=:,+@%~#^".contains(c)
+        });
+        if !harmless {
+            self.issue(format!(
+                "part of the command does not parse: `{}`",
+                clip(text)
+            ));
+        }
+    }
+
     fn children<'t>(n: Node<'t>) -> Vec<Node<'t>> {
         let mut c = n.walk();
         n.children(&mut c).collect()
@@ -332,10 +349,7 @@ impl Walker<'_> {
                 }
             }
             "ERROR" => {
-                self.issue(format!(
-                    "part of the command does not parse: `{}`",
-                    clip(self.text(n))
-                ));
+                self.parse_error(n);
                 let items = Self::children(n)
                     .into_iter()
                     .filter(|c| !is_punct(c.kind()))
@@ -350,7 +364,7 @@ impl Walker<'_> {
                     ..Cmd::default()
                 })
             }
-            k if is_punct(k) => Item::Seq(Vec::new()),
+            k if is_punct(k) || !n.is_named() || k == "variable_name" => Item::Seq(Vec::new()),
             other => {
                 self.issue(format!("unsupported shell construct `{other}`"));
                 Item::Eval(self.words_below(n, d))
@@ -533,9 +547,27 @@ impl Walker<'_> {
                         cmd.words.push(self.word(inner, d));
                     }
                 }
-                k if is_punct(k) => {}
+                k if is_punct(k) || !ch.is_named() => {}
                 _ if field == Some("argument") || is_word_kind(ch.kind()) => {
                     cmd.words.push(self.word(ch, d))
+                }
+                "ERROR" => {
+                    self.parse_error(ch);
+                    for w in Self::children(ch)
+                        .into_iter()
+                        .filter(|c| is_word_kind(c.kind()))
+                    {
+                        cmd.words.push(self.word(w, d));
+                    }
+                }
+                // `cmd (subshell)`: bash rejects it; what is inside still counts.
+                "subshell" => {
+                    self.parse_error(ch);
+                    let inner = self.item(ch, d);
+                    cmd.words.push(vec![Part::Dynamic {
+                        raw: clip(self.text(ch)),
+                        substs: vec![inner],
+                    }]);
                 }
                 other => {
                     let kind = other.to_string();
@@ -693,10 +725,7 @@ impl Walker<'_> {
             "variable_name" => vec![Part::Lit(self.text(n).to_string())],
             other => {
                 if other == "ERROR" {
-                    self.issue(format!(
-                        "part of the command does not parse: `{}`",
-                        clip(self.text(n))
-                    ));
+                    self.parse_error(n);
                 }
                 let substs = self.substs_below(n, d);
                 vec![Part::Dynamic {

@@ -9,20 +9,39 @@ use super::{claude, home, warden};
 fn claude_code_deny_ask_and_allow() {
     let h = home();
     let cwd = h.path().join("project");
-    let r = warden(h.path(), &["hook", "claude-code", "--no-discover"], &claude(&cwd, "Read", json!({"file_path": "~/.aws/credentials"})));
+    let r = warden(
+        h.path(),
+        &["hook", "claude-code", "--no-discover"],
+        &claude(&cwd, "Read", json!({"file_path": "~/.aws/credentials"})),
+    );
     assert_eq!(r.code, 0, "{}", r.stderr);
     let v = r.json();
     let out = &v["hookSpecificOutput"];
     assert_eq!(out["hookEventName"], "PreToolUse");
     assert_eq!(out["permissionDecision"], "deny");
     let reason = out["permissionDecisionReason"].as_str().unwrap();
-    assert!(reason.contains("credentials.cloud") && reason.contains("aws sts"), "{reason}");
+    assert!(
+        reason.contains("credentials.cloud") && reason.contains("aws sts"),
+        "{reason}"
+    );
 
-    let r = warden(h.path(), &["hook", "claude-code", "--no-discover"], &claude(&cwd, "Bash", json!({"command": "sudo systemctl restart nginx"})));
+    let r = warden(
+        h.path(),
+        &["hook", "claude-code", "--no-discover"],
+        &claude(
+            &cwd,
+            "Bash",
+            json!({"command": "sudo su -"}),
+        ),
+    );
     assert_eq!(r.json()["hookSpecificOutput"]["permissionDecision"], "ask");
 
     // Allow says nothing, so Claude Code's own permissions still apply.
-    let r = warden(h.path(), &["hook", "claude-code", "--no-discover"], &claude(&cwd, "Bash", json!({"command": "cargo test"})));
+    let r = warden(
+        h.path(),
+        &["hook", "claude-code", "--no-discover"],
+        &claude(&cwd, "Bash", json!({"command": "cargo test"})),
+    );
     assert_eq!((r.code, r.stdout.as_str()), (0, ""));
 }
 
@@ -34,18 +53,29 @@ fn codex_cannot_ask_so_ask_is_deny() {
         "model": "gpt-5-codex", "turn_id": "t1", "tool_name": "Bash",
         "tool_input": {"command": ["bash", "-lc", "sudo rm -rf /var/log/app"]}, "tool_use_id": "call_1"
     });
-    let r = warden(h.path(), &["hook", "codex", "--no-discover"], payload.to_string().as_bytes());
+    let r = warden(
+        h.path(),
+        &["hook", "codex", "--no-discover"],
+        payload.to_string().as_bytes(),
+    );
     assert_eq!(r.code, 0, "{}", r.stderr);
     let out = &r.json()["hookSpecificOutput"];
     assert_eq!(out["permissionDecision"], "deny");
-    assert!(out["permissionDecisionReason"].as_str().unwrap().contains("human"));
+    assert!(out["permissionDecisionReason"]
+        .as_str()
+        .unwrap()
+        .contains("human"));
 }
 
 #[test]
 fn other_events_pass_through() {
     let h = home();
     let payload = json!({"session_id": "s", "cwd": "/tmp", "hook_event_name": "UserPromptSubmit", "prompt": "hi"});
-    let r = warden(h.path(), &["hook", "claude-code", "--no-discover"], payload.to_string().as_bytes());
+    let r = warden(
+        h.path(),
+        &["hook", "claude-code", "--no-discover"],
+        payload.to_string().as_bytes(),
+    );
     assert_eq!((r.code, r.stdout.as_str()), (0, ""));
 }
 
@@ -54,19 +84,37 @@ fn internal_errors_exit_2_with_the_reason() {
     let h = home();
     let cwd = h.path().join("project");
     // Garbage on stdin.
-    let r = warden(h.path(), &["hook", "claude-code", "--no-discover"], b"garbage");
+    let r = warden(
+        h.path(),
+        &["hook", "claude-code", "--no-discover"],
+        b"garbage",
+    );
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("not valid JSON"), "{}", r.stderr);
     // A known tool missing its input.
-    let r = warden(h.path(), &["hook", "claude-code", "--no-discover"], &claude(&cwd, "Bash", json!({})));
+    let r = warden(
+        h.path(),
+        &["hook", "claude-code", "--no-discover"],
+        &claude(&cwd, "Bash", json!({})),
+    );
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("tool_input.command"), "{}", r.stderr);
     // A broken policy file blocks rather than allowing.
     let bad = h.path().join("bad.yaml");
-    std::fs::write(&bad, "version: 1\nrules:\n  - id: x\n    match: { path: \"[\" }\n    decision: deny\n").unwrap();
+    std::fs::write(
+        &bad,
+        "version: 1\nrules:\n  - id: x\n    match: { path: \"[\" }\n    decision: deny\n",
+    )
+    .unwrap();
     let r = warden(
         h.path(),
-        &["hook", "claude-code", "--no-discover", "--policy", bad.to_str().unwrap()],
+        &[
+            "hook",
+            "claude-code",
+            "--no-discover",
+            "--policy",
+            bad.to_str().unwrap(),
+        ],
         &claude(&cwd, "Bash", json!({"command": "ls"})),
     );
     assert_eq!(r.code, 2);
@@ -83,9 +131,16 @@ fn project_policy_is_discovered_from_the_payload_cwd() {
         "version: 1\nrules:\n  - id: project.no-npm-publish\n    match: { command: { program: npm, subcommand: publish } }\n    decision: deny\n    reason: releases go through CI\n",
     )
     .unwrap();
-    let r = warden(h.path(), &["hook", "claude-code"], &claude(&cwd, "Bash", json!({"command": "npm publish"})));
+    let r = warden(
+        h.path(),
+        &["hook", "claude-code"],
+        &claude(&cwd, "Bash", json!({"command": "npm publish"})),
+    );
     assert_eq!(r.code, 0, "{}", r.stderr);
     let out = &r.json()["hookSpecificOutput"];
     assert_eq!(out["permissionDecision"], "deny");
-    assert!(out["permissionDecisionReason"].as_str().unwrap().contains("project.no-npm-publish"));
+    assert!(out["permissionDecisionReason"]
+        .as_str()
+        .unwrap()
+        .contains("project.no-npm-publish"));
 }
