@@ -22,7 +22,11 @@ pub fn input_cwd(v: &Value) -> Option<String> {
 pub fn workspace_for(args_ws: Option<&std::path::Path>, cwd: &str) -> String {
     args_ws
         .map(|p| p.display().to_string())
-        .or_else(|| std::env::var("CLAUDE_PROJECT_DIR").ok().filter(|d| d.starts_with('/')))
+        .or_else(|| {
+            std::env::var("CLAUDE_PROJECT_DIR")
+                .ok()
+                .filter(|d| d.starts_with('/'))
+        })
         .unwrap_or_else(|| cwd.to_string())
 }
 
@@ -78,7 +82,8 @@ pub fn run(args: &CheckArgs, explain: bool) -> Result<Code> {
 /// An input that cannot be understood is denied: print the decision, exit with the error code.
 fn fail_closed(reason: &str) -> Code {
     let v = Verdict::failed(Decision::Deny, format!("input not understood: {reason}"));
-    let out = serde_json::to_string_pretty(&v).unwrap_or_else(|_| json!({"decision": "deny"}).to_string());
+    let out = serde_json::to_string_pretty(&v)
+        .unwrap_or_else(|_| json!({"decision": "deny"}).to_string());
     println!("{out}");
     eprintln!("warden: input not understood: {reason}");
     Code::Error
@@ -92,18 +97,33 @@ fn print_explanation(lowered: &Lowered, v: &Verdict) {
             (None, Some(t)) => t,
             (None, None) => match &a.op {
                 warden_action::Operation::Exec(e) => e.argv.join(" "),
-                warden_action::Operation::Network(n) => n.url.clone().unwrap_or_else(|| n.host.clone()),
+                warden_action::Operation::Network(n) => {
+                    n.url.clone().unwrap_or_else(|| n.host.clone())
+                }
                 _ => String::new(),
             },
         };
-        let opaque = a.opaque.as_ref().map(|o| format!("  (opaque: {})", o.reason)).unwrap_or_default();
+        let opaque = a
+            .opaque
+            .as_ref()
+            .map(|o| format!("  (opaque: {})", o.reason))
+            .unwrap_or_default();
         eprintln!("  [{i}] {} {what}{opaque}", a.kind().as_str());
     }
     if v.rules.is_empty() {
-        eprintln!("no rule fired; default decision: {}", v.policy_decision.as_str());
+        eprintln!(
+            "no rule fired; default decision: {}",
+            v.policy_decision.as_str()
+        );
     }
     for r in &v.rules {
-        eprintln!("rule `{}` ({} layer) -> {} on action [{}]", r.rule, r.layer.as_str(), r.decision.as_str(), r.action);
+        eprintln!(
+            "rule `{}` ({} layer) -> {} on action [{}]",
+            r.rule,
+            r.layer.as_str(),
+            r.decision.as_str(),
+            r.action
+        );
         for f in &r.facts {
             eprintln!("    because {f}");
         }

@@ -25,8 +25,345 @@ pub enum Command {
     Policy(PolicyCommand),
     /// Replay evaluation traces through the gate and report what it stopped.
     Replay(ReplayArgs),
-    /// Answer an agent's hook (reads the payload on stdin).
+    /// Answer an agent's hook (reads the payload on stdin) by asking the monitor.
+    ///
+    /// Exit 2 (the agent blocks) when the monitor is unreachable, slow or answers garbage,
+    /// unless `--fallback local`.
     Hook(HookArgs),
+    /// Run the monitor daemon: policy, audit log, approvals, kill switch.
+    Serve(ServeArgs),
+    /// Verify, read and export the audit log.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+    /// List and answer pending approvals.
+    #[command(subcommand)]
+    Approvals(ApprovalsCommand),
+    /// Kill switch: deny every later action of a session (or of all sessions).
+    Halt(HaltArgs),
+    /// Lift a halt.
+    Resume(HaltArgs),
+    /// Show the monitor's state.
+    Status(ConnectArgs),
+    /// Install (or remove) Warden's hooks in an agent's settings.
+    Init(InitArgs),
+    /// Measure the hook round trip and the monitor's throughput.
+    BenchDaemon(BenchArgs),
+}
+
+/// Parse a duration: `5s`, `500ms`, `2m`, or a number of seconds.
+pub fn duration(s: &str) -> Result<std::time::Duration, String> {
+    if let Ok(secs) = s.parse::<f64>() {
+        if secs.is_finite() && secs >= 0.0 {
+            return Ok(std::time::Duration::from_secs_f64(secs));
+        }
+    }
+    humantime::parse_duration(s)
+        .map_err(|e| format!("`{s}` is not a duration ({e}); try `5s` or `500ms`"))
+}
+
+/// Where the monitor is.
+#[derive(Debug, Clone, Args)]
+pub struct ConnectArgs {
+    /// The monitor's state directory (default `$XDG_STATE_HOME/warden`, else `~/.local/state/warden`).
+    #[arg(long, env = "WARDEN_STATE_DIR", value_name = "DIR")]
+    pub state_dir: Option<PathBuf>,
+    /// The monitor's socket (default `warden.sock` in the state directory).
+    #[arg(long, env = "WARDEN_SOCKET", value_name = "PATH")]
+    pub socket: Option<PathBuf>,
+    /// How long to wait for the monitor.
+    #[arg(long, env = "WARDEN_HOOK_TIMEOUT", value_parser = duration, default_value = "5s")]
+    pub timeout: std::time::Duration,
+}
+
+impl ConnectArgs {
+    /// The state directory.
+    pub fn state_dir(&self) -> PathBuf {
+        self.state_dir
+            .clone()
+            .unwrap_or_else(warden_daemon::default_state_dir)
+    }
+
+    /// The socket path.
+    pub fn socket(&self) -> PathBuf {
+        self.socket
+            .clone()
+            .unwrap_or_else(|| self.state_dir().join(warden_daemon::SOCKET_FILE))
+    }
+}
+
+/// What a hook does when the monitor cannot answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Fallback {
+    /// Block the action (exit 2).
+    Block,
+    /// Decide with the local policy, and spool the event for the monitor.
+    Local,
+}
+
+/// `warden serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// The state directory (default `$XDG_STATE_HOME/warden`, else `~/.local/state/warden`).
+    #[arg(long, env = "WARDEN_STATE_DIR", value_name = "DIR")]
+    pub state_dir: Option<PathBuf>,
+    /// The socket (default `warden.sock` in the state directory).
+    #[arg(long, env = "WARDEN_SOCKET", value_name = "PATH")]
+    pub socket: Option<PathBuf>,
+    /// The socket's mode, octal (0600: only this user; 0666 with `--allow-uid` for agents running
+    /// as other users).
+    #[arg(long, default_value = "600", value_parser = octal)]
+    pub socket_mode: u32,
+    /// Another user whose hooks may connect (repeatable).
+    #[arg(long = "allow-uid", value_name = "UID")]
+    pub allow_uid: Vec<u32>,
+    /// Another user who may answer approvals and halt sessions (repeatable).
+    #[arg(long = "admin-uid", value_name = "UID")]
+    pub admin_uid: Vec<u32>,
+    /// The loopback address of the HTTP API, or `off`.
+    #[arg(long, default_value = "127.0.0.1:7870")]
+    pub http: String,
+    /// Let the agent's own prompt ask instead of holding the hook for `warden approvals`.
+    #[arg(long)]
+    pub no_approvals: bool,
+    /// How long a hook waits for a human to answer an approval.
+    #[arg(long, value_parser = duration, default_value = "55s")]
+    pub approval_timeout: std::time::Duration,
+    /// The decision when nobody answers in time.
+    #[arg(long, value_enum, default_value_t = TimeoutDecision::Deny)]
+    pub on_approval_timeout: TimeoutDecision,
+    /// How often the audit chain's head is signed.
+    #[arg(long, value_parser = duration, default_value = "10s")]
+    pub checkpoint_interval: std::time::Duration,
+    /// Where hooks spool events decided locally (default `spool` in the state directory).
+    #[arg(long, value_name = "DIR")]
+    pub spool_dir: Option<PathBuf>,
+    /// Log as JSON lines instead of text.
+    #[arg(long)]
+    pub log_json: bool,
+    /// Worker threads (default: one per core).
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Policies.
+    #[command(flatten)]
+    pub policy: PolicyArgs,
+}
+
+fn octal(s: &str) -> Result<u32, String> {
+    u32::from_str_radix(s.trim_start_matches("0o"), 8)
+        .map_err(|e| format!("`{s}` is not an octal mode: {e}"))
+}
+
+/// What an approval nobody answered becomes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TimeoutDecision {
+    /// Deny it.
+    Deny,
+    /// Let the agent's own prompt ask.
+    Ask,
+}
+
+/// Which records.
+#[derive(Debug, Clone, Args)]
+pub struct FilterArgs {
+    /// Only this session.
+    #[arg(long)]
+    pub session: Option<String>,
+    /// Only records naming this rule.
+    #[arg(long)]
+    pub rule: Option<String>,
+    /// Only this decision (allow, deny, ask, modify).
+    #[arg(long)]
+    pub decision: Option<String>,
+    /// Only this kind (event, decision, approval, admin).
+    #[arg(long)]
+    pub kind: Option<String>,
+    /// From this time: RFC 3339 (`2026-01-01T00:00:00Z`) or a duration ago (`1h`).
+    #[arg(long)]
+    pub since: Option<String>,
+    /// Before this time (same forms).
+    #[arg(long)]
+    pub until: Option<String>,
+}
+
+/// `warden audit ...`.
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Check every hash, link and signed checkpoint; name any damaged record. Exit 1 if damaged.
+    Verify {
+        /// The state directory.
+        #[arg(long, env = "WARDEN_STATE_DIR", value_name = "DIR")]
+        state_dir: Option<PathBuf>,
+        /// Verify against this public key instead of `audit.pub` (a copy kept elsewhere).
+        #[arg(long, value_name = "FILE")]
+        public_key: Option<PathBuf>,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// The latest records.
+    Tail {
+        /// The state directory.
+        #[arg(long, env = "WARDEN_STATE_DIR", value_name = "DIR")]
+        state_dir: Option<PathBuf>,
+        /// How many.
+        #[arg(short = 'n', long, default_value_t = 20)]
+        lines: usize,
+        /// Keep printing new records.
+        #[arg(short, long)]
+        follow: bool,
+        /// Which records.
+        #[command(flatten)]
+        filter: FilterArgs,
+    },
+    /// Records matching filters, as JSON lines.
+    Search {
+        /// The state directory.
+        #[arg(long, env = "WARDEN_STATE_DIR", value_name = "DIR")]
+        state_dir: Option<PathBuf>,
+        /// At most this many (the first ones).
+        #[arg(long)]
+        limit: Option<usize>,
+        /// Which records.
+        #[command(flatten)]
+        filter: FilterArgs,
+    },
+    /// Export records for a SIEM.
+    Export {
+        /// The state directory.
+        #[arg(long, env = "WARDEN_STATE_DIR", value_name = "DIR")]
+        state_dir: Option<PathBuf>,
+        /// The format.
+        #[arg(long, value_enum, default_value_t = ExportFormat::Jsonl)]
+        format: ExportFormat,
+        /// Which records.
+        #[command(flatten)]
+        filter: FilterArgs,
+    },
+}
+
+/// Export formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExportFormat {
+    /// Warden's records, one JSON object a line.
+    Jsonl,
+    /// OCSF 1.3 API Activity events, one a line.
+    Ocsf,
+}
+
+/// `warden approvals ...`.
+#[derive(Debug, Subcommand)]
+pub enum ApprovalsCommand {
+    /// Pending approvals.
+    List {
+        /// Include the ones answered since the monitor started.
+        #[arg(long)]
+        all: bool,
+        /// Where the monitor is.
+        #[command(flatten)]
+        connect: ConnectArgs,
+    },
+    /// One approval with its full request.
+    Show {
+        /// The approval's id.
+        id: String,
+        /// Where the monitor is.
+        #[command(flatten)]
+        connect: ConnectArgs,
+    },
+    /// Approve.
+    Approve(AnswerArgs),
+    /// Deny.
+    Deny(AnswerArgs),
+}
+
+/// `warden approvals approve|deny`.
+#[derive(Debug, Args)]
+pub struct AnswerArgs {
+    /// The approval's id.
+    pub id: String,
+    /// How far the answer reaches: this request, this session, or always (a persisted grant).
+    #[arg(long, value_enum, default_value_t = ScopeArg::Once)]
+    pub scope: ScopeArg,
+    /// When a session or always grant expires (`8h`, `7d`).
+    #[arg(long, value_parser = duration)]
+    pub expires: Option<std::time::Duration>,
+    /// Where the monitor is.
+    #[command(flatten)]
+    pub connect: ConnectArgs,
+}
+
+/// Approval scopes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ScopeArg {
+    /// This request.
+    Once,
+    /// This session.
+    Session,
+    /// Every session, until `--expires`.
+    Always,
+}
+
+/// `warden halt|resume`.
+#[derive(Debug, Args)]
+pub struct HaltArgs {
+    /// The session.
+    #[arg(required_unless_present = "all", conflicts_with = "all")]
+    pub session: Option<String>,
+    /// Every session.
+    #[arg(long)]
+    pub all: bool,
+    /// Where the monitor is.
+    #[command(flatten)]
+    pub connect: ConnectArgs,
+}
+
+/// `warden init`.
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// The agent.
+    #[arg(value_enum)]
+    pub agent: Agent,
+    /// Claude Code: the user's settings or the project's.
+    #[arg(long, value_enum, default_value_t = InitScope::User)]
+    pub scope: InitScope,
+    /// Remove Warden's hooks instead.
+    #[arg(long)]
+    pub uninstall: bool,
+    /// The command the hooks run (default: this binary).
+    #[arg(long, value_name = "PATH")]
+    pub command: Option<PathBuf>,
+    /// The project directory for `--scope project` (default: the current directory).
+    #[arg(long, value_name = "DIR")]
+    pub project: Option<PathBuf>,
+}
+
+/// Where `init` installs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum InitScope {
+    /// `~/.claude/settings.json`.
+    User,
+    /// `<project>/.claude/settings.json`.
+    Project,
+}
+
+/// `warden bench-daemon`.
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// Hook round trips to time.
+    #[arg(long, default_value_t = 300)]
+    pub round_trips: usize,
+    /// Decisions to send for the throughput run.
+    #[arg(long, default_value_t = 200_000)]
+    pub decisions: usize,
+    /// Concurrent connections for the throughput run.
+    #[arg(long, default_value_t = 4)]
+    pub clients: usize,
+    /// Requests in flight per connection.
+    #[arg(long, default_value_t = 256)]
+    pub window: usize,
+    /// Print the figures as JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Where policies come from.
@@ -143,7 +480,16 @@ pub struct HookArgs {
     /// The agent calling.
     #[arg(value_enum)]
     pub agent: Agent,
-    /// Policies.
+    /// Where the monitor is, and how long to wait for it.
+    #[command(flatten)]
+    pub connect: ConnectArgs,
+    /// When the monitor cannot answer: block (exit 2), or decide locally and spool the event.
+    #[arg(long, env = "WARDEN_FALLBACK", value_enum, default_value_t = Fallback::Block)]
+    pub fallback: Fallback,
+    /// Where a local fallback spools events (default `spool` in the state directory).
+    #[arg(long, env = "WARDEN_SPOOL_DIR", value_name = "DIR")]
+    pub spool_dir: Option<PathBuf>,
+    /// Policies (for the local fallback).
     #[command(flatten)]
     pub policy: PolicyArgs,
 }

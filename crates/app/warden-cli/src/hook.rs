@@ -1,29 +1,39 @@
-//! `warden hook claude-code | codex`: answer an agent's hook in its own format.
+//! `warden hook claude-code | codex`: hand the payload to the monitor and answer the agent in its
+//! own format.
 //!
-//! Stateless for now: the payload is decided with the local policy. The answer:
+//! The monitor records every event and decides the gated ones (`PreToolUse`,
+//! `PermissionRequest`, `ConfigChange`; a halted session's `UserPromptSubmit`). The answer:
 //! - deny: `permissionDecision: "deny"` with the reason and the agent guidance, so the agent
 //!   learns the rule instead of retrying;
 //! - ask: `"ask"` (Claude Code shows its prompt). Codex cannot ask from a hook, so ask becomes
-//!   deny there, saying a human must approve;
+//!   deny there, saying a human must approve. With approvals on (the default), the monitor holds
+//!   the hook while `warden approvals` is answered, and ask rarely reaches the agent;
 //! - modify: `"allow"` with `updatedInput`, the rewritten tool input;
 //! - allow: no decision at all, so the agent's own permission system still applies (Warden never
 //!   widens what the agent may do);
-//! - `PermissionRequest` events get `decision.behavior` instead; events that are not tool calls
-//!   pass through silently.
+//! - `PermissionRequest` events get `decision.behavior` instead; other gated events get
+//!   `{"decision": "block"}`; recorded-only events print nothing.
 //!
-//! Any internal error (unreadable payload, broken policy) exits 2 with the reason on stderr:
-//! agents treat other non-zero codes as "go ahead", so 2 is the only safe failure.
+//! Any failure (unreadable payload, monitor unreachable, slow or answering garbage) exits 2 with
+//! the reason on stderr: agents treat other non-zero codes as "go ahead", so 2 is the only safe
+//! failure. With `--fallback local` the hook decides with the local policy instead and spools
+//! the event for the monitor to ingest when it next starts.
 
+use std::io::Write;
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+use std::path::Path;
 use std::process::ExitCode;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use serde_json::{json, Value};
 use warden_adapters::claude::HookPayload;
 use warden_adapters::Format;
-use warden_policy::{Decision, SessionFacts, Verdict};
+use warden_daemon::client::{self, ClientError};
+use warden_daemon::proto::{Answer, ClientEnv, Request, Response};
+use warden_policy::{Decision, SessionFacts};
 
-use crate::check::{input_cwd, updated_input, workspace_for};
-use crate::cli::{Agent, HookArgs};
+use crate::check::{input_cwd, workspace_for};
+use crate::cli::{Agent, Fallback, HookArgs};
 use crate::exit::Code;
 use crate::load;
 
@@ -36,9 +46,19 @@ pub fn run(args: &HookArgs) -> ExitCode {
         }
         Ok(None) => Code::Ok.into(),
         Err(e) => {
-            eprintln!("warden blocked this action because it could not check it: {}", load::render(&e));
+            eprintln!(
+                "warden blocked this action because it could not check it: {}",
+                load::render(&e)
+            );
             Code::Error.into()
         }
+    }
+}
+
+fn agent_name(a: Agent) -> &'static str {
+    match a {
+        Agent::ClaudeCode => "claude-code",
+        Agent::Codex => "codex",
     }
 }
 
@@ -46,72 +66,159 @@ fn answer(args: &HookArgs) -> Result<Option<Value>> {
     let bytes = load::read_input(None)?;
     let doc = warden_adapters::parse_json(&bytes)?;
     let payload = HookPayload::from_value(&doc)?;
-    if !payload.is_tool_event() {
-        return Ok(None);
+    let mut env = ClientEnv::from_process();
+    if let Some(ws) = &args.policy.workspace {
+        env.workspace = Some(ws.display().to_string());
     }
-    let cwd = input_cwd(&doc).unwrap_or_else(load::current_dir);
-    let workspace = workspace_for(args.policy.workspace.as_deref(), &cwd);
-    let policy = load::policy(&args.policy, Some(std::path::Path::new(&workspace)))?;
-    let env = warden_adapters::host_env(&cwd, Some(&workspace));
-    let format = match args.agent {
-        Agent::ClaudeCode => Format::ClaudeCode,
-        Agent::Codex => Format::Codex,
+    let req = Request::Hook {
+        agent: agent_name(args.agent).into(),
+        payload: doc.clone(),
+        env,
     };
-    let lowered = warden_adapters::lower(&doc, Some(format), &env)?;
-    let verdict = policy.evaluate(&lowered.actions, &SessionFacts::new());
-    let updated = updated_input(&lowered, &verdict);
-    Ok(render(args.agent, &payload.hook_event_name, &verdict, updated))
+    let socket = args.connect.socket();
+    let called = client::call(&socket, &req, args.connect.timeout, |id, wait| {
+        eprintln!(
+            "warden: waiting up to {} s for a human: `warden approvals approve {id}` or `warden approvals deny {id}`",
+            wait / 1000
+        );
+    });
+    match called {
+        Ok(Response::Answer(a)) => Ok(render(args.agent, &payload.hook_event_name, &a)),
+        Ok(Response::Error { message }) => Err(anyhow::anyhow!(message)),
+        Ok(other) => Err(anyhow::anyhow!(ClientError::Garbage(format!(
+            "unexpected {other:?}"
+        )))),
+        Err(e) if args.fallback == Fallback::Local => {
+            eprintln!("warden: {e}; deciding with the local policy (--fallback local)");
+            local(args, &doc, &payload)
+        }
+        Err(e) => Err(anyhow::anyhow!(
+            "{e} (start it with `warden serve`, or allow a local decision with `--fallback local`)"
+        )),
+    }
 }
 
-/// The text the agent is shown: the reason, the rules, and what to do instead.
-pub fn message(v: &Verdict) -> String {
-    let rules: Vec<&str> = v.rules.iter().filter(|r| r.decision == v.policy_decision).map(|r| r.rule.as_str()).collect();
-    let mut s = format!("Warden: {}", v.reason);
-    if !rules.is_empty() {
-        s.push_str(&format!(" [{}]", rules.join(", ")));
-    }
-    if let Some(g) = &v.guidance {
-        s.push_str(&format!(". {g}"));
-    }
-    s
+/// The local fallback: decide with the local policy, spool the event for the monitor.
+fn local(args: &HookArgs, doc: &Value, payload: &HookPayload) -> Result<Option<Value>> {
+    let event = payload.hook_event_name.as_str();
+    let mut entry = json!({
+        "time": warden_audit::format_time(warden_audit::now_ms()),
+        "agent": agent_name(args.agent), "session": payload.session_id, "event": event,
+        "tool": payload.tool_name, "tool_use_id": payload.tool_use_id,
+    });
+    let out = if payload.is_tool_event() {
+        let cwd = input_cwd(doc).unwrap_or_else(load::current_dir);
+        let workspace = workspace_for(args.policy.workspace.as_deref(), &cwd);
+        let policy = load::policy(&args.policy, Some(Path::new(&workspace)))?;
+        let env = warden_adapters::host_env(&cwd, Some(&workspace));
+        let format = match args.agent {
+            Agent::ClaudeCode => Format::ClaudeCode,
+            Agent::Codex => Format::Codex,
+        };
+        let lowered = warden_adapters::lower(doc, Some(format), &env)?;
+        let verdict = policy.evaluate(&lowered.actions, &SessionFacts::new());
+        let a = Answer {
+            decision: verdict.decision,
+            policy_decision: verdict.policy_decision,
+            message: warden_daemon::message(&verdict),
+            updated_input: warden_daemon::updated_input(&lowered, &verdict),
+            rules: verdict.rules.iter().map(|r| r.rule.clone()).collect(),
+            seq: 0,
+            approval: None,
+            grant: None,
+            gated: true,
+        };
+        entry["decision"] = json!(a.decision);
+        entry["rules"] = json!(a.rules);
+        entry["reason"] = json!(a.message);
+        entry["tool_input"] = json!(payload.tool_input);
+        render(args.agent, event, &a)
+    } else {
+        if event == "UserPromptSubmit" {
+            entry["prompt"] = doc.get("prompt").cloned().unwrap_or(Value::Null);
+        }
+        None
+    };
+    spool(args, &entry)?;
+    Ok(out)
 }
 
-/// The hook answer for `verdict`, or `None` for no objection.
-pub fn render(agent: Agent, event: &str, v: &Verdict, updated: Option<Value>) -> Option<Value> {
-    let decision = match (agent, v.decision) {
+fn spool(args: &HookArgs, entry: &Value) -> Result<()> {
+    let dir = args
+        .spool_dir
+        .clone()
+        .unwrap_or_else(|| args.connect.state_dir().join(warden_daemon::SPOOL_DIR));
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(&dir)
+        .with_context(|| format!("cannot create the spool `{}`", dir.display()))?;
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    let path = dir.join(format!("{nanos}-{}.jsonl", std::process::id()));
+    let mut f = std::fs::OpenOptions::new()
+        .create_new(true)
+        .write(true)
+        .mode(0o600)
+        .open(&path)
+        .with_context(|| format!("cannot spool to `{}`", path.display()))?;
+    let line = serde_json::to_string(entry)? + "\n";
+    f.write_all(line.as_bytes())
+        .and_then(|()| f.sync_data())
+        .with_context(|| format!("cannot spool to `{}`", path.display()))?;
+    Ok(())
+}
+
+/// The hook answer for `a`, or `None` for no objection.
+pub fn render(agent: Agent, event: &str, a: &Answer) -> Option<Value> {
+    if !a.gated {
+        return None;
+    }
+    let decision = match (agent, a.decision) {
         (_, Decision::Allow) => return None,
         (Agent::Codex, Decision::Ask) => Decision::Deny,
         (_, d) => d,
     };
-    let mut reason = message(v);
-    if agent == Agent::Codex && v.decision == Decision::Ask {
+    let mut reason = a.message.clone();
+    if agent == Agent::Codex && a.decision == Decision::Ask {
         reason.push_str(" (this needs a human's approval, which Codex hooks cannot ask for; ask the user to run it or to change the policy)");
     }
-    if event == "PermissionRequest" {
-        let behavior = match decision {
-            Decision::Deny => "deny",
-            Decision::Modify => "allow",
-            // The permission dialog is the human check: leave it to show.
-            Decision::Ask | Decision::Allow => return None,
-        };
-        let mut d = json!({"behavior": behavior, "message": reason});
-        if let Some(u) = updated {
-            d["updatedInput"] = u;
+    let updated = a.updated_input.clone();
+    match event {
+        "PermissionRequest" => {
+            let behavior = match decision {
+                Decision::Deny => "deny",
+                Decision::Modify => "allow",
+                // The permission dialog is the human check: leave it to show.
+                Decision::Ask | Decision::Allow => return None,
+            };
+            let mut d = json!({"behavior": behavior, "message": reason});
+            if let Some(u) = updated {
+                d["updatedInput"] = u;
+            }
+            Some(json!({"hookSpecificOutput": {"hookEventName": event, "decision": d}}))
         }
-        return Some(json!({"hookSpecificOutput": {"hookEventName": event, "decision": d}}));
+        "PreToolUse" => {
+            let permission = match decision {
+                Decision::Deny => "deny",
+                Decision::Ask => "ask",
+                Decision::Modify | Decision::Allow => "allow",
+            };
+            let mut out = json!({
+                "hookEventName": event,
+                "permissionDecision": permission,
+                "permissionDecisionReason": reason,
+            });
+            if let Some(u) = updated {
+                out["updatedInput"] = u;
+            }
+            Some(json!({"hookSpecificOutput": out}))
+        }
+        // Other gated events (ConfigChange, a halted session's prompt) can only be blocked.
+        _ => match decision {
+            Decision::Deny | Decision::Ask => Some(json!({"decision": "block", "reason": reason})),
+            Decision::Modify | Decision::Allow => None,
+        },
     }
-    let permission = match decision {
-        Decision::Deny => "deny",
-        Decision::Ask => "ask",
-        Decision::Modify | Decision::Allow => "allow",
-    };
-    let mut out = json!({
-        "hookEventName": event,
-        "permissionDecision": permission,
-        "permissionDecisionReason": reason,
-    });
-    if let Some(u) = updated {
-        out["updatedInput"] = u;
-    }
-    Some(json!({"hookSpecificOutput": out}))
 }

@@ -14,14 +14,22 @@ pub fn home() -> PathBuf {
 }
 
 /// Every policy source for `args`, in layer order.
-pub fn sources(args: &PolicyArgs, workspace: Option<&Path>) -> Result<Vec<PolicySource>, PolicyErrors> {
+pub fn sources(
+    args: &PolicyArgs,
+    workspace: Option<&Path>,
+) -> Result<Vec<PolicySource>, PolicyErrors> {
     let mut out = vec![PolicySource::baseline()];
     let defaults = if args.no_discover {
         Vec::new()
     } else {
         PolicySource::default_paths(&home(), workspace)
     };
-    let default_of = |layer: Layer| defaults.iter().find(|(l, _)| *l == layer).map(|(_, p)| p.clone());
+    let default_of = |layer: Layer| {
+        defaults
+            .iter()
+            .find(|(l, _)| *l == layer)
+            .map(|(_, p)| p.clone())
+    };
     let mut push = |layer: Layer, path: &Path, required: bool| -> Result<(), PolicyErrors> {
         if required || path.is_file() {
             out.push(PolicySource::read(layer, path)?);
@@ -90,8 +98,14 @@ pub fn read_input(path: Option<&Path>) -> Result<Vec<u8>> {
     let limit = warden_adapters::MAX_INPUT_BYTES as u64 + 1;
     let mut buf = Vec::new();
     match path {
-        None => std::io::stdin().take(limit).read_to_end(&mut buf).context("cannot read stdin")?,
-        Some(p) if p == Path::new("-") => std::io::stdin().take(limit).read_to_end(&mut buf).context("cannot read stdin")?,
+        None => std::io::stdin()
+            .take(limit)
+            .read_to_end(&mut buf)
+            .context("cannot read stdin")?,
+        Some(p) if p == Path::new("-") => std::io::stdin()
+            .take(limit)
+            .read_to_end(&mut buf)
+            .context("cannot read stdin")?,
         Some(p) => std::fs::File::open(p)
             .and_then(|f| f.take(limit).read_to_end(&mut buf))
             .with_context(|| format!("cannot read `{}`", p.display()))?,

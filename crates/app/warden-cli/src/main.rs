@@ -1,15 +1,20 @@
-//! The `warden` binary: the front end over the adapters, the policy and the gate.
+//! The `warden` binary: the front end over the adapters, the policy, the gate and the monitor.
 //!
 //! stdout carries data (decisions, reports, hook answers); stderr carries messages. Exit codes are
 //! mapped in one place, [`exit`].
 
+mod admin;
+mod audit_cmd;
+mod bench;
 mod check;
 mod cli;
 mod exit;
 mod hook;
+mod init;
 mod load;
 mod policy_cmd;
 mod replay;
+mod serve;
 
 use std::process::ExitCode;
 
@@ -24,6 +29,14 @@ fn main() -> ExitCode {
         Command::Policy(cmd) => policy_cmd::run(cmd),
         Command::Replay(args) => replay::run(&args),
         Command::Hook(args) => return hook::run(&args),
+        Command::Serve(args) => serve::run(args),
+        Command::Audit(cmd) => audit_cmd::run(cmd),
+        Command::Approvals(cmd) => admin::approvals(cmd),
+        Command::Halt(args) => admin::halt(&args, true),
+        Command::Resume(args) => admin::halt(&args, false),
+        Command::Status(args) => admin::status(&args),
+        Command::Init(args) => init::run(&args),
+        Command::BenchDaemon(args) => bench::run(&args),
     };
     match result {
         Ok(code) => code.into(),

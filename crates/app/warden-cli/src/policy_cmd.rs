@@ -57,7 +57,10 @@ fn lint(args: &LintArgs, test: bool) -> Result<Code> {
             return Ok(Code::Failed);
         }
     };
-    let files: Vec<String> = sources.iter().map(|s: &PolicySource| format!("{} ({})", s.name, s.layer.as_str())).collect();
+    let files: Vec<String> = sources
+        .iter()
+        .map(|s: &PolicySource| format!("{} ({})", s.name, s.layer.as_str()))
+        .collect();
     let report = policy.run_tests();
     let ok = report.failures.is_empty() || !test;
     if args.json {
@@ -87,5 +90,9 @@ fn lint(args: &LintArgs, test: bool) -> Result<Code> {
             report.failures.len()
         );
     }
-    Ok(if report.failures.is_empty() { Code::Ok } else { Code::Failed })
+    Ok(if report.failures.is_empty() {
+        Code::Ok
+    } else {
+        Code::Failed
+    })
 }

@@ -140,7 +140,8 @@ pub fn run(args: &ReplayArgs) -> Result<Code> {
     let mut index: HashMap<String, usize> = HashMap::new();
     let mut bad_lines = 0;
     for file in &args.files {
-        let f = std::fs::File::open(file).with_context(|| format!("cannot open `{}`", file.display()))?;
+        let f = std::fs::File::open(file)
+            .with_context(|| format!("cannot open `{}`", file.display()))?;
         for (n, line) in BufReader::new(f).split(b'\n').enumerate() {
             let line = line.with_context(|| format!("cannot read `{}`", file.display()))?;
             let Ok(text) = std::str::from_utf8(&line) else {
@@ -186,27 +187,51 @@ pub fn run(args: &ReplayArgs) -> Result<Code> {
         bad_lines,
         ..Report::default()
     };
-    let (mut gate_ns, mut decision_ns) = (Vec::with_capacity(total_calls), Vec::with_capacity(total_calls));
+    let (mut gate_ns, mut decision_ns) = (
+        Vec::with_capacity(total_calls),
+        Vec::with_capacity(total_calls),
+    );
     let facts = SessionFacts::new();
     for (session, events) in &mut sessions {
         events.sort_by_key(|e| e.gate.step);
         let source = events
             .iter()
-            .find_map(|e| e.truth.meta.as_ref()?.get("source")?.as_str().map(str::to_string))
+            .find_map(|e| {
+                e.truth
+                    .meta
+                    .as_ref()?
+                    .get("source")?
+                    .as_str()
+                    .map(str::to_string)
+            })
             .unwrap_or_else(|| session.split('/').next().unwrap_or("unknown").to_string());
         let mut unsafe_session = false;
         let (mut some_deny, mut some_stop) = (false, false);
         for ev in events.iter() {
-            let label = ev.truth.label.clone().unwrap_or_else(|| "unlabelled".into());
+            let label = ev
+                .truth
+                .label
+                .clone()
+                .unwrap_or_else(|| "unlabelled".into());
             unsafe_session |= label == "attack" || label == "unsafe_session";
             if ev.gate.kind != EventKind::ToolCall {
                 continue;
             }
-            let (decision, rules, error) = decide(&policy, &ev.gate, &env, &facts, &mut gate_ns, &mut decision_ns);
+            let (decision, rules, error) = decide(
+                &policy,
+                &ev.gate,
+                &env,
+                &facts,
+                &mut gate_ns,
+                &mut decision_ns,
+            );
             some_deny |= decision == Decision::Deny;
             some_stop |= matches!(decision, Decision::Deny | Decision::Ask);
             let rep = report.sources.entry(source.clone()).or_default();
-            rep.by_label.entry(label.clone()).or_default().add(decision, error.is_some());
+            rep.by_label
+                .entry(label.clone())
+                .or_default()
+                .add(decision, error.is_some());
             if let Some(w) = out.as_mut() {
                 let line = json!({
                     "session": session, "step": ev.gate.step, "tool": ev.gate.tool, "label": label,
@@ -219,7 +244,11 @@ pub fn run(args: &ReplayArgs) -> Result<Code> {
             }
         }
         let rep = report.sources.entry(source).or_default();
-        let st = if unsafe_session { &mut rep.unsafe_sessions } else { &mut rep.safe_sessions };
+        let st = if unsafe_session {
+            &mut rep.unsafe_sessions
+        } else {
+            &mut rep.safe_sessions
+        };
         st.sessions += 1;
         st.some_deny += usize::from(some_deny);
         st.some_deny_or_ask += usize::from(some_stop);
@@ -271,7 +300,9 @@ fn progress(quiet: bool, len: u64) -> Option<indicatif::ProgressBar> {
         return None;
     }
     let bar = indicatif::ProgressBar::new(len);
-    if let Ok(style) = indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} calls {elapsed}") {
+    if let Ok(style) =
+        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} calls {elapsed}")
+    {
         bar.set_style(style);
     }
     Some(bar)
@@ -286,7 +317,10 @@ fn pct(n: usize, d: usize) -> String {
 }
 
 fn print_report(r: &Report) {
-    println!("{:<12} {:<16} {:>7} {:>8} {:>8} {:>8}", "source", "label", "calls", "deny", "ask", "deny+ask");
+    println!(
+        "{:<12} {:<16} {:>7} {:>8} {:>8} {:>8}",
+        "source", "label", "calls", "deny", "ask", "deny+ask"
+    );
     for (source, rep) in &r.sources {
         for (label, t) in &rep.by_label {
             println!(
@@ -301,9 +335,15 @@ fn print_report(r: &Report) {
         }
     }
     println!();
-    println!("{:<12} {:<16} {:>8} {:>12} {:>12}", "source", "sessions", "count", "some deny", "some stop");
+    println!(
+        "{:<12} {:<16} {:>8} {:>12} {:>12}",
+        "source", "sessions", "count", "some deny", "some stop"
+    );
     for (source, rep) in &r.sources {
-        for (name, s) in [("unsafe", &rep.unsafe_sessions), ("safe", &rep.safe_sessions)] {
+        for (name, s) in [
+            ("unsafe", &rep.unsafe_sessions),
+            ("safe", &rep.safe_sessions),
+        ] {
             if s.sessions > 0 {
                 println!(
                     "{:<12} {:<16} {:>8} {:>12} {:>12}",
@@ -317,7 +357,10 @@ fn print_report(r: &Report) {
         }
     }
     println!();
-    for (name, l) in [("gate", &r.gate_latency), ("lower+gate", &r.decision_latency)] {
+    for (name, l) in [
+        ("gate", &r.gate_latency),
+        ("lower+gate", &r.decision_latency),
+    ] {
         println!(
             "{name:<11} latency over {} calls: p50 {:.2} µs, p99 {:.2} µs, max {:.2} µs",
             l.samples,
@@ -327,6 +370,9 @@ fn print_report(r: &Report) {
         );
     }
     if r.bad_lines > 0 {
-        println!("{} line(s) could not be parsed and were skipped", r.bad_lines);
+        println!(
+            "{} line(s) could not be parsed and were skipped",
+            r.bad_lines
+        );
     }
 }

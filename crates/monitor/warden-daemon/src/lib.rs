@@ -1,1 +1,65 @@
-//! The Warden monitor daemon.
+//! The Warden monitor: `warden serve`.
+//!
+//! The daemon holds all state and authority outside the agent's trust domain: the policy
+//! (hot-reloaded, swapped atomically), the audit log (every event and decision durable before
+//! the answer), human approvals and grants, and the kill switch. Hooks are thin clients over a
+//! Unix socket ([`client`], [`proto`]); administrators use the same socket or the loopback HTTP
+//! API with a bearer token ([`http`]). This crate depends on the core, the adapters and the audit
+//! log; nothing below it depends on it.
+
+pub mod client;
+mod daemon;
+pub mod http;
+mod policy;
+pub mod proto;
+mod server;
+mod state;
+mod writer;
+
+use std::path::PathBuf;
+
+pub use daemon::{fingerprint, message, path_env, updated_input, Config, Daemon};
+pub use policy::{Policies, PolicyLoader};
+pub use server::{ingest_spool, serve};
+pub use state::ApprovalView;
+
+/// The socket's file name in the state directory.
+pub const SOCKET_FILE: &str = "warden.sock";
+/// The spool directory's name in the state directory (events decided locally while the daemon
+/// was unreachable).
+pub const SPOOL_DIR: &str = "spool";
+/// The HTTP API's bearer token file in the state directory (mode 0600).
+pub const TOKEN_FILE: &str = "api.token";
+/// The file where the HTTP API writes the address it listens on.
+pub const HTTP_ADDR_FILE: &str = "http.addr";
+
+/// What can stop the daemon from starting or serving.
+#[derive(Debug, thiserror::Error)]
+pub enum DaemonError {
+    /// A file or socket operation failed.
+    #[error("{0}: {1}")]
+    Io(String, #[source] std::io::Error),
+    /// The audit log failed.
+    #[error(transparent)]
+    Audit(#[from] warden_audit::AuditError),
+    /// The policy does not load.
+    #[error("policy does not load: {0}")]
+    Policy(String),
+    /// Anything else, said in words.
+    #[error("{0}")]
+    Other(String),
+}
+
+/// The default state directory: `$XDG_STATE_HOME/warden`, else `~/.local/state/warden`.
+pub fn default_state_dir() -> PathBuf {
+    std::env::var_os("XDG_STATE_HOME")
+        .map(PathBuf::from)
+        .filter(|p| p.is_absolute())
+        .unwrap_or_else(|| {
+            std::env::var_os("HOME")
+                .map_or_else(|| PathBuf::from("/"), PathBuf::from)
+                .join(".local")
+                .join("state")
+        })
+        .join("warden")
+}

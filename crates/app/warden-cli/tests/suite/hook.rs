@@ -11,7 +11,13 @@ fn claude_code_deny_ask_and_allow() {
     let cwd = h.path().join("project");
     let r = warden(
         h.path(),
-        &["hook", "claude-code", "--no-discover"],
+        &[
+            "hook",
+            "claude-code",
+            "--fallback",
+            "local",
+            "--no-discover",
+        ],
         &claude(&cwd, "Read", json!({"file_path": "~/.aws/credentials"})),
     );
     assert_eq!(r.code, 0, "{}", r.stderr);
@@ -27,19 +33,27 @@ fn claude_code_deny_ask_and_allow() {
 
     let r = warden(
         h.path(),
-        &["hook", "claude-code", "--no-discover"],
-        &claude(
-            &cwd,
-            "Bash",
-            json!({"command": "sudo su -"}),
-        ),
+        &[
+            "hook",
+            "claude-code",
+            "--fallback",
+            "local",
+            "--no-discover",
+        ],
+        &claude(&cwd, "Bash", json!({"command": "sudo su -"})),
     );
     assert_eq!(r.json()["hookSpecificOutput"]["permissionDecision"], "ask");
 
     // Allow says nothing, so Claude Code's own permissions still apply.
     let r = warden(
         h.path(),
-        &["hook", "claude-code", "--no-discover"],
+        &[
+            "hook",
+            "claude-code",
+            "--fallback",
+            "local",
+            "--no-discover",
+        ],
         &claude(&cwd, "Bash", json!({"command": "cargo test"})),
     );
     assert_eq!((r.code, r.stdout.as_str()), (0, ""));
@@ -55,7 +69,7 @@ fn codex_cannot_ask_so_ask_is_deny() {
     });
     let r = warden(
         h.path(),
-        &["hook", "codex", "--no-discover"],
+        &["hook", "codex", "--fallback", "local", "--no-discover"],
         payload.to_string().as_bytes(),
     );
     assert_eq!(r.code, 0, "{}", r.stderr);
@@ -73,7 +87,13 @@ fn other_events_pass_through() {
     let payload = json!({"session_id": "s", "cwd": "/tmp", "hook_event_name": "UserPromptSubmit", "prompt": "hi"});
     let r = warden(
         h.path(),
-        &["hook", "claude-code", "--no-discover"],
+        &[
+            "hook",
+            "claude-code",
+            "--fallback",
+            "local",
+            "--no-discover",
+        ],
         payload.to_string().as_bytes(),
     );
     assert_eq!((r.code, r.stdout.as_str()), (0, ""));
@@ -86,7 +106,13 @@ fn internal_errors_exit_2_with_the_reason() {
     // Garbage on stdin.
     let r = warden(
         h.path(),
-        &["hook", "claude-code", "--no-discover"],
+        &[
+            "hook",
+            "claude-code",
+            "--fallback",
+            "local",
+            "--no-discover",
+        ],
         b"garbage",
     );
     assert_eq!(r.code, 2);
@@ -94,7 +120,13 @@ fn internal_errors_exit_2_with_the_reason() {
     // A known tool missing its input.
     let r = warden(
         h.path(),
-        &["hook", "claude-code", "--no-discover"],
+        &[
+            "hook",
+            "claude-code",
+            "--fallback",
+            "local",
+            "--no-discover",
+        ],
         &claude(&cwd, "Bash", json!({})),
     );
     assert_eq!(r.code, 2);
@@ -111,6 +143,8 @@ fn internal_errors_exit_2_with_the_reason() {
         &[
             "hook",
             "claude-code",
+            "--fallback",
+            "local",
             "--no-discover",
             "--policy",
             bad.to_str().unwrap(),
@@ -133,7 +167,7 @@ fn project_policy_is_discovered_from_the_payload_cwd() {
     .unwrap();
     let r = warden(
         h.path(),
-        &["hook", "claude-code"],
+        &["hook", "claude-code", "--fallback", "local"],
         &claude(&cwd, "Bash", json!({"command": "npm publish"})),
     );
     assert_eq!(r.code, 0, "{}", r.stderr);

@@ -18,7 +18,18 @@ fn reports_by_label_and_ignores_labels_when_deciding() {
     let f = h.path().join("t.jsonl");
     std::fs::write(&f, TRACE).unwrap();
     let d1 = h.path().join("d1.jsonl");
-    let r = warden(h.path(), &["replay", "--json", "--no-discover", "--decisions", d1.to_str().unwrap(), f.to_str().unwrap()], b"");
+    let r = warden(
+        h.path(),
+        &[
+            "replay",
+            "--json",
+            "--no-discover",
+            "--decisions",
+            d1.to_str().unwrap(),
+            f.to_str().unwrap(),
+        ],
+        b"",
+    );
     assert_eq!(r.code, 0, "{}", r.stderr);
     let v = r.json();
     let demo = &v["sources"]["demo"];
@@ -34,11 +45,25 @@ fn reports_by_label_and_ignores_labels_when_deciding() {
     assert!(r.stderr.contains("t.jsonl:6"), "{}", r.stderr);
 
     // Swap every label: the decisions must not change.
-    let swapped = TRACE.replace("\"attack\"", "\"X\"").replace("\"benign\"", "\"attack\"").replace("\"X\"", "\"benign\"");
+    let swapped = TRACE
+        .replace("\"attack\"", "\"X\"")
+        .replace("\"benign\"", "\"attack\"")
+        .replace("\"X\"", "\"benign\"");
     let f2 = h.path().join("t2.jsonl");
     std::fs::write(&f2, swapped).unwrap();
     let d2 = h.path().join("d2.jsonl");
-    let r = warden(h.path(), &["replay", "--quiet", "--no-discover", "--decisions", d2.to_str().unwrap(), f2.to_str().unwrap()], b"");
+    let r = warden(
+        h.path(),
+        &[
+            "replay",
+            "--quiet",
+            "--no-discover",
+            "--decisions",
+            d2.to_str().unwrap(),
+            f2.to_str().unwrap(),
+        ],
+        b"",
+    );
     assert_eq!(r.code, 0);
     let decisions = |p: &std::path::Path| -> Vec<(String, u64, String)> {
         std::fs::read_to_string(p)
@@ -46,7 +71,11 @@ fn reports_by_label_and_ignores_labels_when_deciding() {
             .lines()
             .map(|l| {
                 let v: serde_json::Value = serde_json::from_str(l).unwrap();
-                (v["session"].as_str().unwrap().to_string(), v["step"].as_u64().unwrap(), v["decision"].as_str().unwrap().to_string())
+                (
+                    v["session"].as_str().unwrap().to_string(),
+                    v["step"].as_u64().unwrap(),
+                    v["decision"].as_str().unwrap().to_string(),
+                )
             })
             .collect()
     };
@@ -60,7 +89,11 @@ fn reports_by_label_and_ignores_labels_when_deciding() {
 #[test]
 fn missing_file_is_an_error() {
     let h = home();
-    let r = warden(h.path(), &["replay", "--no-discover", "/nonexistent/x.jsonl"], b"");
+    let r = warden(
+        h.path(),
+        &["replay", "--no-discover", "/nonexistent/x.jsonl"],
+        b"",
+    );
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("cannot open"), "{}", r.stderr);
 }

@@ -1,0 +1,100 @@
+//! `warden serve`: the monitor daemon, with policies loaded from the same layers as `check`.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use anyhow::{Context, Result};
+use warden_daemon::{Config, PolicyLoader};
+use warden_policy::{Decision, Layer, Policy, PolicySource};
+
+use crate::cli::{PolicyArgs, ServeArgs, TimeoutDecision};
+use crate::exit::Code;
+use crate::load;
+
+/// Loads the policy layers named on the command line and discovered on disk.
+struct Loader {
+    args: PolicyArgs,
+}
+
+impl PolicyLoader for Loader {
+    fn load(&self, workspace: Option<&Path>) -> Result<Policy, String> {
+        load::policy(&self.args, workspace).map_err(|e| load::render(&e))
+    }
+
+    fn watch_paths(&self) -> Vec<PathBuf> {
+        let mut out: Vec<PathBuf> = if self.args.no_discover {
+            Vec::new()
+        } else {
+            PolicySource::default_paths(&load::home(), None)
+                .into_iter()
+                .filter(|(l, _)| *l != Layer::Project)
+                .map(|(_, p)| p)
+                .collect()
+        };
+        out.extend(self.args.policy.iter().cloned());
+        out.extend(self.args.managed_policy.iter().cloned());
+        out.extend(self.args.project_policy.iter().cloned());
+        // Watch by absolute path: events name absolute paths.
+        out.into_iter()
+            .map(|p| std::path::absolute(&p).unwrap_or(p))
+            .collect()
+    }
+}
+
+/// Run the daemon until SIGTERM.
+pub fn run(args: ServeArgs) -> Result<Code> {
+    let state_dir = args
+        .state_dir
+        .clone()
+        .unwrap_or_else(warden_daemon::default_state_dir);
+    let state_dir = std::path::absolute(&state_dir).unwrap_or(state_dir);
+    let mut config = Config::new(state_dir.clone());
+    if let Some(s) = &args.socket {
+        config.socket = std::path::absolute(s).unwrap_or_else(|_| s.clone());
+    }
+    if let Some(s) = &args.spool_dir {
+        config.spool_dir = s.clone();
+    }
+    config.socket_mode = args.socket_mode;
+    config.hook_uids = args.allow_uid.clone();
+    config.admin_uids = args.admin_uid.clone();
+    config.http = match args.http.as_str() {
+        "off" | "" => None,
+        a => Some(
+            a.parse()
+                .with_context(|| format!("`--http {a}` is not an address like 127.0.0.1:7870"))?,
+        ),
+    };
+    config.approvals = !args.no_approvals;
+    config.approval_timeout = args.approval_timeout;
+    config.on_approval_timeout = match args.on_approval_timeout {
+        TimeoutDecision::Deny => Decision::Deny,
+        TimeoutDecision::Ask => Decision::Ask,
+    };
+    config.checkpoint_interval = args.checkpoint_interval;
+    init_tracing(args.log_json);
+    let mut rt = tokio::runtime::Builder::new_multi_thread();
+    if let Some(n) = args.threads {
+        rt.worker_threads(n.max(1));
+    }
+    let rt = rt
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    let loader = Arc::new(Loader { args: args.policy });
+    rt.block_on(warden_daemon::serve(config, loader))?;
+    Ok(Code::Ok)
+}
+
+fn init_tracing(json: bool) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("WARDEN_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if json {
+        builder.json().init();
+    } else {
+        builder.with_ansi(false).init();
+    }
+}

@@ -1,0 +1,865 @@
+//! The monitor's core: records every event, decides every gated one, runs approvals and the
+//! kill switch. Every answer is sent only after the records behind it are durable; any failure
+//! to record or decide becomes a deny (or an error the hook turns into a block), never an allow.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+use tokio::sync::{mpsc, watch};
+use warden_action::{Action, Operation, PathEnv};
+use warden_adapters::claude::HookPayload;
+use warden_adapters::{Format, Lowered};
+use warden_audit::{now_ms, Kind, NewRecord};
+use warden_policy::{Decision, Policy, SessionFacts, Verdict};
+
+use crate::policy::Policies;
+use crate::proto::{Answer, ClientEnv, Response, Scope};
+use crate::state::{ApprovalView, Grant, Pending, Resolution, State, ANSWERED_KEPT};
+use crate::writer::{StateOp, Writer};
+
+/// How the daemon runs.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The state directory (audit database, keys, token, socket by default).
+    pub state_dir: PathBuf,
+    /// The Unix socket.
+    pub socket: PathBuf,
+    /// The socket file's mode (0600 by default: only the daemon's user may connect).
+    pub socket_mode: u32,
+    /// Users (besides the daemon's own) whose hooks may connect.
+    pub hook_uids: Vec<u32>,
+    /// Users (besides the daemon's own) who may answer approvals and halt sessions.
+    pub admin_uids: Vec<u32>,
+    /// The loopback address of the HTTP API, if any.
+    pub http: Option<std::net::SocketAddr>,
+    /// Whether `ask` becomes a pending approval (else the agent's own prompt asks).
+    pub approvals: bool,
+    /// How long a hook waits for a human.
+    pub approval_timeout: Duration,
+    /// The decision when no human answered in time (deny, or ask: the agent's own prompt).
+    pub on_approval_timeout: Decision,
+    /// How often the chain head is signed.
+    pub checkpoint_interval: Duration,
+    /// Where hooks that fell back to a local decision left their events.
+    pub spool_dir: PathBuf,
+}
+
+impl Config {
+    /// Defaults for a state directory: socket `warden.sock` in it, approvals on with a 55 s wait
+    /// (under Claude Code's 60 s hook limit), deny on timeout, a checkpoint every 10 s.
+    pub fn new(state_dir: PathBuf) -> Self {
+        Config {
+            socket: state_dir.join(crate::SOCKET_FILE),
+            spool_dir: state_dir.join(crate::SPOOL_DIR),
+            state_dir,
+            socket_mode: 0o600,
+            hook_uids: Vec::new(),
+            admin_uids: Vec::new(),
+            http: None,
+            approvals: true,
+            approval_timeout: Duration::from_secs(55),
+            on_approval_timeout: Decision::Deny,
+            checkpoint_interval: Duration::from_secs(10),
+        }
+    }
+}
+
+/// The running monitor, shared by every connection.
+pub struct Daemon {
+    /// Its configuration.
+    pub config: Config,
+    /// The policies.
+    pub policies: Policies,
+    pub(crate) state: Mutex<State>,
+    pub(crate) writer: Writer,
+    ids: AtomicU64,
+}
+
+/// The text the agent is shown: the reason, the rules, and what to do instead.
+pub fn message(v: &Verdict) -> String {
+    let rules: Vec<&str> = v
+        .rules
+        .iter()
+        .filter(|r| r.decision == v.policy_decision)
+        .map(|r| r.rule.as_str())
+        .collect();
+    let mut s = format!("Warden: {}", v.reason);
+    if !rules.is_empty() {
+        s.push_str(&format!(" [{}]", rules.join(", ")));
+    }
+    if let Some(g) = &v.guidance {
+        s.push_str(&format!(". {g}"));
+    }
+    s
+}
+
+/// The tool input after the verdict's rewrites, when it asks for any.
+pub fn updated_input(lowered: &Lowered, verdict: &Verdict) -> Option<Value> {
+    if verdict.decision != Decision::Modify {
+        return None;
+    }
+    let mut input = lowered.tool_input.clone()?;
+    for m in &verdict.modifications {
+        m.apply(&mut input);
+    }
+    Some(input)
+}
+
+/// The fingerprint of an action for approvals: the tool and the normalised actions, without who
+/// performs them (so a grant covers the same action, whoever asks again).
+pub fn fingerprint(tool: Option<&str>, actions: &[Action]) -> String {
+    let mut h = Sha256::new();
+    h.update(tool.unwrap_or("").as_bytes());
+    h.update([0]);
+    for a in actions {
+        let mut a = a.clone();
+        a.actor = warden_action::Actor::default();
+        h.update(serde_json::to_vec(&a).unwrap_or_default());
+        h.update([0]);
+    }
+    hex::encode(&h.finalize()[..16])
+}
+
+/// The path environment of a client's request.
+pub fn path_env(env: &ClientEnv, cwd: Option<&str>) -> PathEnv {
+    let cwd = cwd
+        .filter(|c| c.starts_with('/'))
+        .map(str::to_string)
+        .or_else(|| env.vars.get("PWD").cloned())
+        .unwrap_or_else(|| "/".into());
+    let mut vars = env.vars.clone();
+    vars.insert("PWD".into(), cwd.clone());
+    vars.insert("HOME".into(), env.home.clone());
+    PathEnv {
+        home: env.home.clone(),
+        workspace: Some(env.workspace.clone().unwrap_or_else(|| cwd.clone())),
+        cwd,
+        vars,
+        resolve_symlinks: true,
+    }
+}
+
+/// Who a gated request comes from.
+struct Ctx {
+    agent: String,
+    event: String,
+    session: Option<String>,
+    subagent: Option<String>,
+    tool_use_id: Option<String>,
+}
+
+/// Events that are recorded only: the hook says nothing back.
+const RECORD_ONLY: &[&str] = &[
+    "PostToolUse",
+    "PostToolUseFailure",
+    "SessionStart",
+    "SessionEnd",
+    "SubagentStart",
+    "SubagentStop",
+    "Stop",
+    "Notification",
+    "PreCompact",
+];
+
+/// Cut long strings inside a value so one tool output cannot bloat the log.
+fn clip(v: &Value, max: usize) -> Value {
+    match v {
+        Value::String(s) if s.len() > max => {
+            let mut end = max;
+            while !s.is_char_boundary(end) {
+                end -= 1;
+            }
+            Value::String(format!("{}... [{} bytes cut]", &s[..end], s.len() - end))
+        }
+        Value::Array(a) => Value::Array(a.iter().map(|x| clip(x, max)).collect()),
+        Value::Object(o) => {
+            Value::Object(o.iter().map(|(k, x)| (k.clone(), clip(x, max))).collect())
+        }
+        other => other.clone(),
+    }
+}
+
+fn record(kind: Kind, session: Option<String>, body: &Value) -> NewRecord {
+    // Serialising a `Value` cannot fail (its keys are strings); an empty object is the fallback.
+    NewRecord::new(kind, session.clone(), body).unwrap_or(NewRecord {
+        kind,
+        session,
+        body: "{}".into(),
+    })
+}
+
+impl Daemon {
+    pub(crate) fn new(config: Config, policies: Policies, state: State, writer: Writer) -> Self {
+        Daemon {
+            config,
+            policies,
+            state: Mutex::new(state),
+            writer,
+            ids: AtomicU64::new(0),
+        }
+    }
+
+    pub(crate) fn state(&self) -> MutexGuard<'_, State> {
+        // A panic while holding the lock cannot leave the state half-changed in a way that
+        // allows more: every change is a single insert or remove. Keep going with it.
+        self.state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn new_id(&self) -> String {
+        let n = self.ids.fetch_add(1, Ordering::Relaxed);
+        let mut h = Sha256::new();
+        h.update(now_ms().to_be_bytes());
+        h.update(n.to_be_bytes());
+        h.update(std::process::id().to_be_bytes());
+        hex::encode(&h.finalize()[..6])
+    }
+
+    /// Append records (and state changes) durably; the sequence numbers, or why not.
+    pub(crate) async fn write(
+        &self,
+        records: Vec<NewRecord>,
+        ops: Vec<StateOp>,
+    ) -> Result<Vec<u64>, String> {
+        self.writer.write(records, ops).await
+    }
+
+    /// Record an admin or approval event and return its sequence number.
+    pub(crate) async fn audit(
+        &self,
+        kind: Kind,
+        session: Option<String>,
+        body: Value,
+    ) -> Result<u64, String> {
+        let seqs = self
+            .write(vec![record(kind, session, &body)], Vec::new())
+            .await?;
+        seqs.first()
+            .copied()
+            .ok_or_else(|| "nothing recorded".to_string())
+    }
+
+    /// Handle a hook event from `agent`. `pending` receives the approval notice when a human
+    /// is asked.
+    pub async fn hook(
+        &self,
+        agent: &str,
+        payload: Value,
+        env: ClientEnv,
+        pending: Option<&mpsc::Sender<Response>>,
+    ) -> Response {
+        let p = match HookPayload::from_value(&payload) {
+            Ok(p) => p,
+            Err(e) => {
+                let msg = format!("hook payload not understood: {e}");
+                let _ = self
+                    .audit(
+                        Kind::Event,
+                        None,
+                        json!({"event": "invalid", "agent": agent, "error": msg}),
+                    )
+                    .await;
+                return Response::Error { message: msg };
+            }
+        };
+        let event = p.hook_event_name.clone();
+        let subagent = p.agent_id.clone().or_else(|| p.agent_type.clone());
+        let session = {
+            let mut st = self.state();
+            if event == "SubagentStart" {
+                if let (Some(child), Some(parent)) = (p.agent_id.clone(), p.session_id.clone()) {
+                    if child != parent {
+                        st.lineage.insert(child, parent);
+                    }
+                }
+            }
+            // A child that reports its own session id still belongs to its parent.
+            if let Some(parent) = payload.get("parent_session_id").and_then(Value::as_str) {
+                if let Some(s) = p.session_id.clone().filter(|s| s != parent) {
+                    st.lineage.insert(s, parent.to_string());
+                }
+            }
+            st.root(p.session_id.as_deref())
+        };
+        let ctx = Ctx {
+            agent: agent.to_string(),
+            event: event.clone(),
+            session,
+            subagent,
+            tool_use_id: p.tool_use_id.clone(),
+        };
+        let workspace = env.workspace.clone().or_else(|| p.cwd.clone());
+        match event.as_str() {
+            "PreToolUse" | "PermissionRequest" => {
+                let format = if agent == "codex" {
+                    Format::Codex
+                } else {
+                    Format::ClaudeCode
+                };
+                let penv = path_env(&env, p.cwd.as_deref());
+                let lowered = warden_adapters::lower(&payload, Some(format), &penv)
+                    .map_err(|e| e.to_string());
+                let policy = self.policies.for_workspace(workspace.as_deref());
+                self.gate(&ctx, lowered, policy, pending).await
+            }
+            "ConfigChange" => {
+                let target = ["file_path", "config_path", "path", "source", "scope"]
+                    .iter()
+                    .find_map(|k| payload.get(*k).and_then(Value::as_str))
+                    .unwrap_or("unknown")
+                    .to_string();
+                let penv = path_env(&env, p.cwd.as_deref());
+                let mut action = Action::new(Operation::ConfigChange { target });
+                action.actor = warden_action::Actor {
+                    agent: Some(agent.to_string()),
+                    session: ctx.session.clone(),
+                    subagent: ctx.subagent.clone(),
+                };
+                action.normalize(&penv);
+                let lowered = Lowered {
+                    actions: vec![action],
+                    tool: None,
+                    tool_input: None,
+                };
+                let policy = self.policies.for_workspace(workspace.as_deref());
+                self.gate(&ctx, Ok(lowered), policy, pending).await
+            }
+            _ => {
+                let halted = self.state().is_halted(ctx.session.as_deref());
+                let mut body = json!({"event": event, "agent": agent, "subagent": ctx.subagent});
+                match event.as_str() {
+                    "UserPromptSubmit" => {
+                        body["prompt"] = clip(payload.get("prompt").unwrap_or(&Value::Null), 65536)
+                    }
+                    "PostToolUse" | "PostToolUseFailure" => {
+                        body["tool"] = json!(p.tool_name);
+                        body["tool_use_id"] = json!(p.tool_use_id);
+                        body["tool_input"] =
+                            clip(p.tool_input.as_ref().unwrap_or(&Value::Null), 4096);
+                        let out = payload
+                            .get("tool_response")
+                            .or_else(|| payload.get("tool_output"));
+                        body["tool_response"] = clip(out.unwrap_or(&Value::Null), 16384);
+                    }
+                    "SubagentStart" | "SubagentStop" => {
+                        body["agent_id"] = json!(p.agent_id);
+                        body["agent_type"] = json!(p.agent_type);
+                        body["parent_session"] = json!(ctx.session);
+                    }
+                    _ => {
+                        body["payload"] = clip(&payload, 4096);
+                    }
+                }
+                if !RECORD_ONLY.contains(&event.as_str()) && event != "UserPromptSubmit" {
+                    body["unknown_event"] = json!(true);
+                }
+                // A halted session cannot start new work: its prompts are blocked too.
+                let block = halted && event == "UserPromptSubmit";
+                if block {
+                    body["decision"] = json!("deny");
+                    body["reason"] = json!("session halted by an operator");
+                }
+                match self
+                    .write(
+                        vec![record(Kind::Event, ctx.session.clone(), &body)],
+                        Vec::new(),
+                    )
+                    .await
+                {
+                    Ok(seqs) => Response::Answer(Answer {
+                        decision: if block {
+                            Decision::Deny
+                        } else {
+                            Decision::Allow
+                        },
+                        policy_decision: if block {
+                            Decision::Deny
+                        } else {
+                            Decision::Allow
+                        },
+                        message: if block {
+                            "Warden: this session was halted by an operator (`warden resume` lifts it)".into()
+                        } else {
+                            String::new()
+                        },
+                        updated_input: None,
+                        rules: Vec::new(),
+                        seq: seqs.first().copied().unwrap_or(0),
+                        approval: None,
+                        grant: None,
+                        gated: block,
+                    }),
+                    Err(e) => Response::Error { message: e },
+                }
+            }
+        }
+    }
+
+    /// Decide Warden's generic action JSON (or a hook payload, detected) without a session.
+    pub async fn check(&self, input: Value, env: ClientEnv) -> Response {
+        let cwd = input
+            .get("cwd")
+            .or_else(|| input.get("env").and_then(|e| e.get("cwd")))
+            .and_then(Value::as_str)
+            .map(str::to_string);
+        let penv = path_env(&env, cwd.as_deref());
+        let lowered = warden_adapters::lower(&input, None, &penv).map_err(|e| e.to_string());
+        let session = lowered
+            .as_ref()
+            .ok()
+            .and_then(|l| l.actions.first())
+            .and_then(|a| a.actor.session.clone());
+        let ctx = Ctx {
+            agent: "api".into(),
+            event: "Check".into(),
+            session: self.state().root(session.as_deref()),
+            subagent: None,
+            tool_use_id: None,
+        };
+        let policy = self.policies.for_workspace(penv.workspace.as_deref());
+        self.gate(&ctx, lowered, policy, None).await
+    }
+
+    async fn gate(
+        &self,
+        ctx: &Ctx,
+        lowered: Result<Lowered, String>,
+        policy: Result<Arc<Policy>, String>,
+        pending: Option<&mpsc::Sender<Response>>,
+    ) -> Response {
+        let base = json!({
+            "event": ctx.event, "agent": ctx.agent, "subagent": ctx.subagent, "tool_use_id": ctx.tool_use_id,
+        });
+        let lowered = match lowered {
+            Ok(l) => l,
+            Err(e) => {
+                let message = format!("input not understood: {e}");
+                let mut body = base;
+                body["decision"] = json!("deny");
+                body["reason"] = json!(message);
+                body["rules"] = json!([]);
+                // Recorded, then refused: the hook blocks with the reason.
+                return match self
+                    .write(
+                        vec![record(Kind::Decision, ctx.session.clone(), &body)],
+                        Vec::new(),
+                    )
+                    .await
+                {
+                    Ok(_) => Response::Error { message },
+                    Err(w) => Response::Error {
+                        message: format!("{message}; {w}"),
+                    },
+                };
+            }
+        };
+        let halted = self.state().is_halted(ctx.session.as_deref());
+        let verdict = if halted {
+            Verdict::failed(
+                Decision::Deny,
+                "this session was halted by an operator (`warden resume` lifts it)",
+            )
+        } else {
+            match &policy {
+                Ok(p) => p.evaluate(&lowered.actions, &SessionFacts::new()),
+                Err(e) => Verdict::failed(
+                    Decision::Deny,
+                    format!("the project policy does not load: {e}"),
+                ),
+            }
+        };
+        let fp = fingerprint(lowered.tool.as_deref(), &lowered.actions);
+        let mut decision = verdict.decision;
+        let mut msg = message(&verdict);
+        let mut grant = None;
+        let mut approval = None;
+        if decision == Decision::Ask {
+            let now = now_ms();
+            let (g, denied) = {
+                let st = self.state();
+                (
+                    st.grant_for(ctx.session.as_deref(), &fp, now),
+                    st.denied.contains(&(ctx.session.clone(), fp.clone())),
+                )
+            };
+            if let Some(g) = g {
+                decision = Decision::Allow;
+                msg = format!("{msg} (approved earlier by a human: grant {g})");
+                grant = Some(g);
+            } else if denied {
+                decision = Decision::Deny;
+                msg = format!("{msg} (a human already denied this action in this session)");
+            } else if self.config.approvals {
+                let (id, d, m) = self.ask_human(ctx, &lowered, &verdict, &fp, pending).await;
+                approval = Some(id);
+                decision = d;
+                msg = format!("{msg} ({m})");
+            }
+        }
+        let updated = if decision == Decision::Modify {
+            updated_input(&lowered, &verdict)
+        } else {
+            None
+        };
+        let rules: Vec<String> = verdict.rules.iter().map(|r| r.rule.clone()).collect();
+        let mut body = base;
+        body["tool"] = json!(lowered.tool);
+        body["decision"] = json!(decision);
+        body["policy_decision"] = json!(verdict.policy_decision);
+        body["mode"] = json!(verdict.mode);
+        body["risk"] = json!(verdict.risk);
+        body["reason"] = json!(msg);
+        body["rules"] = json!(rules);
+        body["fingerprint"] = json!(fp);
+        body["actions"] = serde_json::to_value(&lowered.actions).unwrap_or(Value::Null);
+        if let Some(g) = &grant {
+            body["grant"] = json!(g);
+        }
+        if let Some(a) = &approval {
+            body["approval"] = json!(a);
+        }
+        if updated.is_some() {
+            body["updated_input"] = json!(updated);
+        }
+        match self
+            .write(
+                vec![record(Kind::Decision, ctx.session.clone(), &body)],
+                Vec::new(),
+            )
+            .await
+        {
+            Ok(seqs) => Response::Answer(Answer {
+                decision,
+                policy_decision: verdict.policy_decision,
+                message: msg,
+                updated_input: updated,
+                rules,
+                seq: seqs.first().copied().unwrap_or(0),
+                approval,
+                grant,
+                gated: true,
+            }),
+            Err(e) => Response::Error {
+                message: format!("the decision could not be recorded, so it is refused: {e}"),
+            },
+        }
+    }
+
+    /// Ask a human (or join the identical pending question): the approval id, the decision and
+    /// a note on how it was reached.
+    async fn ask_human(
+        &self,
+        ctx: &Ctx,
+        lowered: &Lowered,
+        verdict: &Verdict,
+        fp: &str,
+        pending: Option<&mpsc::Sender<Response>>,
+    ) -> (String, Decision, String) {
+        let key = (ctx.session.clone(), fp.to_string());
+        let created_at = now_ms();
+        let (id, mut rx, created, request) = {
+            let mut st = self.state();
+            match st.by_key.get(&key).and_then(|id| st.pending.get(id)) {
+                Some(p) => (p.view.id.clone(), p.tx.subscribe(), false, Value::Null),
+                None => {
+                    let id = self.new_id();
+                    let request = json!({
+                        "agent": ctx.agent, "event": ctx.event, "session": ctx.session, "subagent": ctx.subagent,
+                        "tool": lowered.tool, "tool_input": lowered.tool_input, "risk": verdict.risk,
+                        "reason": verdict.reason, "guidance": verdict.guidance, "rules": verdict.rules,
+                        "actions": lowered.actions,
+                    });
+                    let (tx, rx) = watch::channel(None);
+                    st.pending.insert(
+                        id.clone(),
+                        Pending {
+                            view: ApprovalView {
+                                id: id.clone(),
+                                status: "pending".into(),
+                                session: ctx.session.clone(),
+                                fingerprint: fp.to_string(),
+                                created: warden_audit::format_time(created_at),
+                                scope: None,
+                                request: request.clone(),
+                            },
+                            tx,
+                        },
+                    );
+                    st.by_key.insert(key.clone(), id.clone());
+                    (id, rx, true, request)
+                }
+            }
+        };
+        if created {
+            let rec = record(
+                Kind::Approval,
+                ctx.session.clone(),
+                &json!({"op": "requested", "approval": id, "fingerprint": fp, "request": request}),
+            );
+            let op = StateOp::Approval {
+                id: id.clone(),
+                created: created_at,
+                session: ctx.session.clone(),
+                fingerprint: fp.to_string(),
+                request: request.to_string(),
+            };
+            if let Err(e) = self.write(vec![rec], vec![op]).await {
+                self.forget_pending(&id, &key);
+                return (
+                    id,
+                    Decision::Deny,
+                    format!("the approval could not be recorded: {e}"),
+                );
+            }
+            tracing::info!(approval = %id, session = ?ctx.session, tool = ?lowered.tool, "approval requested");
+        }
+        let wait = self.config.approval_timeout;
+        if let Some(tx) = pending {
+            let _ = tx
+                .send(Response::Pending {
+                    approval: id.clone(),
+                    wait_ms: u64::try_from(wait.as_millis()).unwrap_or(u64::MAX),
+                })
+                .await;
+        }
+        let resolution = match tokio::time::timeout(wait, rx.wait_for(Option::is_some)).await {
+            Ok(Ok(r)) => r.clone(),
+            _ => None,
+        };
+        match resolution {
+            Some(Resolution {
+                approve: true,
+                scope,
+                ..
+            }) => (
+                id,
+                Decision::Allow,
+                format!("approved by a human, scope {}", scope.as_str()),
+            ),
+            Some(Resolution { approve: false, .. }) => {
+                (id, Decision::Deny, "denied by a human".into())
+            }
+            None => {
+                if created {
+                    self.expire(&id, &key).await;
+                }
+                let d = self.config.on_approval_timeout;
+                (
+                    id,
+                    d,
+                    format!("no human answered within {} s", wait.as_secs()),
+                )
+            }
+        }
+    }
+
+    fn forget_pending(&self, id: &str, key: &(Option<String>, String)) -> Option<Pending> {
+        let mut st = self.state();
+        st.by_key.remove(key);
+        st.pending.remove(id)
+    }
+
+    async fn expire(&self, id: &str, key: &(Option<String>, String)) {
+        let Some(p) = self.forget_pending(id, key) else {
+            return;
+        };
+        let now = now_ms();
+        let rec = record(
+            Kind::Approval,
+            p.view.session.clone(),
+            &json!({"op": "expired", "approval": id}),
+        );
+        let op = StateOp::Answered {
+            id: id.to_string(),
+            status: "expired",
+            scope: None,
+            expires: None,
+            time: now,
+        };
+        if let Err(e) = self.write(vec![rec], vec![op]).await {
+            tracing::error!(approval = %id, error = %e, "cannot record an expired approval");
+        }
+        let mut view = p.view;
+        view.status = "expired".into();
+        self.keep_answered(view);
+    }
+
+    fn keep_answered(&self, view: ApprovalView) {
+        let mut st = self.state();
+        st.answered.push(view);
+        if st.answered.len() > ANSWERED_KEPT {
+            st.answered.remove(0);
+        }
+    }
+
+    /// Approvals: pending ones, and with `all` the ones answered since the daemon started.
+    pub fn approvals(&self, all: bool) -> Vec<ApprovalView> {
+        let st = self.state();
+        let mut out: Vec<ApprovalView> = st.pending.values().map(|p| p.view.clone()).collect();
+        out.sort_by(|a, b| a.created.cmp(&b.created));
+        if all {
+            out.extend(st.answered.iter().cloned());
+        }
+        out
+    }
+
+    /// One approval by id.
+    pub fn approval(&self, id: &str) -> Option<ApprovalView> {
+        let st = self.state();
+        st.pending
+            .get(id)
+            .map(|p| p.view.clone())
+            .or_else(|| st.answered.iter().rev().find(|a| a.id == id).cloned())
+    }
+
+    /// Answer a pending approval; `by` names who answered (for the audit trail).
+    pub async fn answer(
+        &self,
+        id: &str,
+        approve: bool,
+        scope: Scope,
+        expires: Option<Duration>,
+        by: &str,
+    ) -> Result<Value, String> {
+        let view = self
+            .state()
+            .pending
+            .get(id)
+            .map(|p| p.view.clone())
+            .ok_or_else(|| format!("no pending approval `{id}`"))?;
+        let now = now_ms();
+        let expires_at =
+            expires.map(|d| now.saturating_add(i64::try_from(d.as_millis()).unwrap_or(i64::MAX)));
+        let status = if approve { "approved" } else { "denied" };
+        let mut ops = vec![StateOp::Answered {
+            id: id.to_string(),
+            status,
+            scope: Some(scope.as_str()),
+            expires: expires_at,
+            time: now,
+        }];
+        let grant = (approve && scope != Scope::Once).then(|| Grant {
+            id: format!("g{}", self.new_id()),
+            fingerprint: view.fingerprint.clone(),
+            session: if scope == Scope::Session {
+                view.session.clone()
+            } else {
+                None
+            },
+            expires: expires_at,
+        });
+        if let Some(g) = &grant {
+            ops.push(StateOp::Grant {
+                id: g.id.clone(),
+                fingerprint: g.fingerprint.clone(),
+                session: g.session.clone(),
+                expires: g.expires,
+                approval: id.to_string(),
+                created: now,
+            });
+        }
+        let body = json!({
+            "op": "answered", "approval": id, "decision": if approve { "allow" } else { "deny" },
+            "scope": scope, "expires": expires_at.map(warden_audit::format_time), "grant": grant.as_ref().map(|g| g.id.clone()),
+            "by": by, "fingerprint": view.fingerprint,
+        });
+        let seqs = self
+            .write(
+                vec![record(Kind::Approval, view.session.clone(), &body)],
+                ops,
+            )
+            .await?;
+        let key = (view.session.clone(), view.fingerprint.clone());
+        let p = self.forget_pending(id, &key);
+        {
+            let mut st = self.state();
+            if !approve {
+                st.denied.insert(key);
+            }
+            if let Some(g) = &grant {
+                st.grants.push(g.clone());
+            }
+        }
+        if let Some(p) = p {
+            let _ = p.tx.send(Some(Resolution {
+                approve,
+                scope,
+                grant: grant.as_ref().map(|g| g.id.clone()),
+            }));
+            let mut v = p.view;
+            v.status = status.into();
+            v.scope = Some(scope.as_str().into());
+            self.keep_answered(v);
+        }
+        tracing::info!(approval = %id, status, scope = scope.as_str(), by, "approval answered");
+        Ok(
+            json!({"approval": id, "status": status, "scope": scope, "grant": grant.map(|g| g.id), "seq": seqs.first()}),
+        )
+    }
+
+    /// Halt a session (or every session) or lift the halt; audited before it takes effect.
+    pub async fn halt(
+        &self,
+        session: Option<String>,
+        halt: bool,
+        by: &str,
+    ) -> Result<Value, String> {
+        let now = now_ms();
+        let op = if halt {
+            StateOp::Halt {
+                session: session.clone().unwrap_or_else(|| "*".into()),
+                time: now,
+            }
+        } else {
+            StateOp::Resume {
+                session: session.clone(),
+            }
+        };
+        let body = json!({"op": if halt { "halt" } else { "resume" }, "session": session.clone().unwrap_or_else(|| "*".into()), "by": by});
+        let seqs = self
+            .write(vec![record(Kind::Admin, session.clone(), &body)], vec![op])
+            .await?;
+        {
+            let mut st = self.state();
+            match (halt, &session) {
+                (true, Some(s)) => {
+                    st.halted.insert(s.clone());
+                }
+                (true, None) => st.halt_all = true,
+                (false, Some(s)) => {
+                    st.halted.remove(s);
+                }
+                (false, None) => {
+                    st.halted.clear();
+                    st.halt_all = false;
+                }
+            }
+        }
+        tracing::warn!(session = ?session, halt, by, "kill switch");
+        Ok(
+            json!({"op": if halt { "halt" } else { "resume" }, "session": session, "seq": seqs.first()}),
+        )
+    }
+
+    /// The daemon's state for `warden status`.
+    pub fn status(&self) -> Value {
+        let st = self.state();
+        let mut halted: Vec<&String> = st.halted.iter().collect();
+        halted.sort();
+        json!({
+            "pid": std::process::id(),
+            "state_dir": self.config.state_dir,
+            "socket": self.config.socket,
+            "rules": self.policies.global().rule_count(),
+            "halt_all": st.halt_all,
+            "halted": halted,
+            "pending_approvals": st.pending.len(),
+            "grants": st.grants.len(),
+        })
+    }
+}

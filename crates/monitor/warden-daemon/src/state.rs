@@ -1,0 +1,142 @@
+//! The daemon's live state: halts, grants, pending approvals, answered approvals, session lineage.
+//! Persisted in the audit database (see [`crate::writer::STATE_SCHEMA`]); this is the in-memory
+//! copy the hot path reads. It changes only after the write describing the change is durable.
+
+use std::collections::{HashMap, HashSet};
+
+use serde::Serialize;
+use serde_json::Value;
+use tokio::sync::watch;
+use warden_audit::rusqlite::{self, Connection};
+
+use crate::proto::Scope;
+
+/// How an approval was answered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Resolution {
+    pub approve: bool,
+    pub scope: Scope,
+    pub grant: Option<String>,
+}
+
+/// A pending approval.
+pub(crate) struct Pending {
+    pub view: ApprovalView,
+    pub tx: watch::Sender<Option<Resolution>>,
+}
+
+/// An approval as listed and shown.
+#[derive(Debug, Clone, Serialize)]
+pub struct ApprovalView {
+    /// Its id.
+    pub id: String,
+    /// `pending`, `approved`, `denied` or `expired`.
+    pub status: String,
+    /// The session asking.
+    pub session: Option<String>,
+    /// The action's fingerprint (tool and normalised actions).
+    pub fingerprint: String,
+    /// When it was asked (RFC 3339).
+    pub created: String,
+    /// The scope of the answer.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
+    /// The request: tool, risk, rules, reason and the full actions.
+    pub request: Value,
+}
+
+/// A persisted permission from an approval.
+#[derive(Debug, Clone)]
+pub(crate) struct Grant {
+    pub id: String,
+    pub fingerprint: String,
+    pub session: Option<String>,
+    pub expires: Option<i64>,
+}
+
+/// Everything the hot path reads.
+#[derive(Default)]
+pub(crate) struct State {
+    pub halted: HashSet<String>,
+    pub halt_all: bool,
+    pub grants: Vec<Grant>,
+    pub pending: HashMap<String, Pending>,
+    pub by_key: HashMap<(Option<String>, String), String>,
+    pub denied: HashSet<(Option<String>, String)>,
+    pub answered: Vec<ApprovalView>,
+    /// Subagent (or child session) id -> parent session.
+    pub lineage: HashMap<String, String>,
+}
+
+/// How many answered approvals are kept for `approvals list --all`.
+pub(crate) const ANSWERED_KEPT: usize = 1000;
+
+impl State {
+    /// Load halts and unexpired grants from the database.
+    pub(crate) fn load(conn: &Connection, now: i64) -> rusqlite::Result<State> {
+        let mut st = State::default();
+        let mut stmt = conn.prepare("SELECT session FROM halts")?;
+        for s in stmt.query_map([], |r| r.get::<_, String>(0))? {
+            let s = s?;
+            if s == "*" {
+                st.halt_all = true;
+            } else {
+                st.halted.insert(s);
+            }
+        }
+        let mut stmt =
+            conn.prepare("SELECT id, fingerprint, session, expires FROM grants WHERE expires IS NULL OR expires > ?1")?;
+        for g in stmt.query_map([now], |r| {
+            Ok(Grant {
+                id: r.get(0)?,
+                fingerprint: r.get(1)?,
+                session: r.get(2)?,
+                expires: r.get(3)?,
+            })
+        })? {
+            st.grants.push(g?);
+        }
+        Ok(st)
+    }
+
+    /// The session an id belongs to, following subagent lineage to the root.
+    pub(crate) fn root(&self, session: Option<&str>) -> Option<String> {
+        let mut s = session?.to_string();
+        for _ in 0..32 {
+            match self.lineage.get(&s) {
+                Some(p) if *p != s => s = p.clone(),
+                _ => break,
+            }
+        }
+        Some(s)
+    }
+
+    /// Whether the session is halted.
+    pub(crate) fn is_halted(&self, session: Option<&str>) -> bool {
+        self.halt_all || session.is_some_and(|s| self.halted.contains(s))
+    }
+
+    /// A live grant for this action in this session.
+    pub(crate) fn grant_for(
+        &self,
+        session: Option<&str>,
+        fingerprint: &str,
+        now: i64,
+    ) -> Option<String> {
+        self.grants
+            .iter()
+            .find(|g| {
+                g.fingerprint == fingerprint
+                    && g.expires.is_none_or(|e| e > now)
+                    && (g.session.is_none() || g.session.as_deref() == session)
+            })
+            .map(|g| g.id.clone())
+    }
+}
+
+/// Pending approvals left by a daemon that stopped: their hooks are gone, so they expire.
+pub(crate) fn stale_pending(conn: &Connection) -> rusqlite::Result<Vec<String>> {
+    let mut stmt = conn.prepare("SELECT id FROM approvals WHERE status = 'pending'")?;
+    let ids = stmt.query_map([], |r| r.get::<_, String>(0))?.collect();
+    ids
+}
