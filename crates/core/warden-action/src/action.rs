@@ -308,7 +308,52 @@ impl ExecAction {
     pub fn derive(&mut self) {
         let argv0 = self.argv.first().map(String::as_str).unwrap_or("");
         self.program = program_name(argv0);
-        let derived = CommandFacts::from_args(self.argv.get(1..).unwrap_or(&[]));
+        let args = self.argv.get(1..).unwrap_or(&[]);
+        // Global options that take a value come before the subcommand: `git -c k=v push`.
+        let value_flags: &[&str] = match self.program.as_str() {
+            "git" => &[
+                "-c",
+                "-C",
+                "--git-dir",
+                "--work-tree",
+                "--namespace",
+                "--exec-path",
+                "--config-env",
+            ],
+            "kubectl" | "oc" => &[
+                "-n",
+                "--namespace",
+                "--context",
+                "--kubeconfig",
+                "-s",
+                "--server",
+                "--cluster",
+                "--user",
+            ],
+            "docker" | "podman" => &["-H", "--host", "--context", "--config", "-l", "--log-level"],
+            _ => &[],
+        };
+        let mut skip = 0;
+        while let Some(a) = args.get(skip) {
+            if value_flags.contains(&a.as_str()) {
+                skip += 2;
+            } else if a.starts_with('-')
+                && a.len() > 1
+                && !value_flags.is_empty()
+                && args.get(skip + 1).is_some()
+            {
+                skip += 1;
+            } else {
+                break;
+            }
+        }
+        let mut derived = CommandFacts::from_args(args.get(skip..).unwrap_or(&[]));
+        if skip > 0 {
+            let global = CommandFacts::from_args(args.get(..skip).unwrap_or(&[]));
+            let mut flags = global.flags;
+            flags.append(&mut derived.flags);
+            derived.flags = flags;
+        }
         self.facts.subcommand = derived.subcommand;
         self.facts.flags = derived.flags;
         self.facts.operands = derived.operands;
@@ -347,7 +392,11 @@ pub struct NetworkAction {
 
 impl NetworkAction {
     /// A request to `url`; scheme, host and port are taken from it (`evil.example/x` reads as http).
-    pub fn from_url(method: Option<&str>, url: &str, sends_local_data: bool) -> Result<Self, ActionError> {
+    pub fn from_url(
+        method: Option<&str>,
+        url: &str,
+        sends_local_data: bool,
+    ) -> Result<Self, ActionError> {
         let (scheme, rest) = match url.split_once("://") {
             Some((s, r)) => (Some(s.to_ascii_lowercase()), r),
             None => (None, url),
@@ -355,7 +404,9 @@ impl NetworkAction {
         let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
         let hostport = authority.rsplit('@').next().unwrap_or(authority);
         let (host, port) = if let Some(v6) = hostport.strip_prefix('[') {
-            let end = v6.find(']').ok_or_else(|| ActionError::BadUrl(url.to_string()))?;
+            let end = v6
+                .find(']')
+                .ok_or_else(|| ActionError::BadUrl(url.to_string()))?;
             let port = v6[end + 1..].strip_prefix(':').and_then(|p| p.parse().ok());
             (v6[..end].to_string(), port)
         } else {
@@ -492,11 +543,23 @@ impl Action {
                 *path = normalize_path(&path.raw, env);
                 if path.unresolved && self.opaque.is_none() {
                     self.opaque = Some(Opacity {
-                        reason: format!("path `{}` uses a variable whose value is unknown", path.raw),
+                        reason: format!(
+                            "path `{}` uses a variable whose value is unknown",
+                            path.raw
+                        ),
                     });
                 }
             }
-            Operation::Exec(exec) => exec.derive(),
+            // Lowering may have refined the facts (a wrapper's own flags); derive only when absent.
+            Operation::Exec(exec)
+                if exec.program.is_empty()
+                    || (exec.facts.subcommand.is_none()
+                        && exec.facts.flags.is_empty()
+                        && exec.facts.operands.is_empty()) =>
+            {
+                exec.derive()
+            }
+            Operation::Exec(_) => {}
             Operation::Network(net) => {
                 net.host = net.host.trim_end_matches('.').to_ascii_lowercase();
             }
@@ -521,7 +584,14 @@ mod tests {
 
     #[test]
     fn facts_split_flags_and_find_subcommand() {
-        let e = ExecAction::new(s(&["/usr/bin/git", "push", "-fq", "--force-with-lease=main", "origin", "main"]));
+        let e = ExecAction::new(s(&[
+            "/usr/bin/git",
+            "push",
+            "-fq",
+            "--force-with-lease=main",
+            "origin",
+            "main",
+        ]));
         assert_eq!(e.program, "git");
         assert_eq!(e.facts.subcommand.as_deref(), Some("push"));
         assert_eq!(e.facts.flags, s(&["-f", "-q", "--force-with-lease"]));
@@ -536,8 +606,13 @@ mod tests {
 
     #[test]
     fn urls_parse_host_port_scheme() {
-        let n = NetworkAction::from_url(Some("post"), "https://User@Evil.Example.:8443/x?q=1", true).unwrap();
-        assert_eq!((n.host.as_str(), n.port, n.scheme.as_deref()), ("evil.example", Some(8443), Some("https")));
+        let n =
+            NetworkAction::from_url(Some("post"), "https://User@Evil.Example.:8443/x?q=1", true)
+                .unwrap();
+        assert_eq!(
+            (n.host.as_str(), n.port, n.scheme.as_deref()),
+            ("evil.example", Some(8443), Some("https"))
+        );
         assert_eq!(n.method.as_deref(), Some("POST"));
         let bare = NetworkAction::from_url(None, "evil.example/upload", false).unwrap();
         assert_eq!((bare.host.as_str(), bare.port), ("evil.example", None));
@@ -551,7 +626,11 @@ mod tests {
     fn generic_json_round_trips() {
         let json = r#"{"kind":"file_read","path":"~/.ssh/id_rsa","actor":{"session":"s1"}}"#;
         let mut a: Action = serde_json::from_str(json).unwrap();
-        a.normalize(&PathEnv::synthetic("/home/u", "/home/u/p", Some("/home/u/p")));
+        a.normalize(&PathEnv::synthetic(
+            "/home/u",
+            "/home/u/p",
+            Some("/home/u/p"),
+        ));
         assert_eq!(a.kind(), ActionKind::FileRead);
         assert_eq!(a.op.path().unwrap().path, "/home/u/.ssh/id_rsa");
         let back = serde_json::to_value(&a).unwrap();

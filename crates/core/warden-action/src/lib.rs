@@ -9,7 +9,7 @@ mod error;
 mod path;
 
 pub use action::{
-    Action, ActionKind, Actor, CommandFacts, Env, ExecAction, NetworkAction, Operation, Opacity,
+    Action, ActionKind, Actor, CommandFacts, Env, ExecAction, NetworkAction, Opacity, Operation,
     ToolEffect, ACTION_FORMAT_VERSION,
 };
 pub use error::ActionError;

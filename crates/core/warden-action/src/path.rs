@@ -167,7 +167,10 @@ fn expand(raw: &str, env: &PathEnv) -> (String, bool) {
             out.push_str(&env.home);
         } else if user == "root" {
             out.push_str("/root");
-        } else if user.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c)) {
+        } else if user
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
+        {
             // `~alice`: the sibling of our own home, which is right on Linux and macOS layouts.
             let parent = Path::new(&env.home)
                 .parent()
@@ -275,14 +278,20 @@ fn resolve_existing_prefix(lexical: &str) -> String {
             // The tail may hold `..` only if the input did; clean() removed those already.
             return clean(&full.to_string_lossy());
         }
-        match (existing.file_name().map(|f| f.to_os_string()), existing.parent()) {
+        match (
+            existing.file_name().map(|f| f.to_os_string()),
+            existing.parent(),
+        ) {
             (Some(name), Some(parent)) => {
                 missing.push(name);
                 existing = parent.to_path_buf();
             }
             _ => return lexical.to_string(),
         }
-        if existing.components().all(|c| matches!(c, Component::RootDir)) {
+        if existing
+            .components()
+            .all(|c| matches!(c, Component::RootDir))
+        {
             return lexical.to_string();
         }
     }
@@ -302,11 +311,26 @@ mod tests {
     #[test]
     fn expands_tilde_vars_relative_and_dotdot() {
         let e = env();
-        assert_eq!(normalize_path("~/.ssh/id_rsa", &e).path, "/home/dev/.ssh/id_rsa");
-        assert_eq!(normalize_path("$HOME/.ssh/id_rsa", &e).path, "/home/dev/.ssh/id_rsa");
-        assert_eq!(normalize_path("${HOME}/.aws//credentials", &e).path, "/home/dev/.aws/credentials");
-        assert_eq!(normalize_path("../../.ssh/./id_rsa", &e).path, "/home/dev/.ssh/id_rsa");
-        assert_eq!(normalize_path("$XDG/gh/hosts.yml", &e).path, "/home/dev/.config/gh/hosts.yml");
+        assert_eq!(
+            normalize_path("~/.ssh/id_rsa", &e).path,
+            "/home/dev/.ssh/id_rsa"
+        );
+        assert_eq!(
+            normalize_path("$HOME/.ssh/id_rsa", &e).path,
+            "/home/dev/.ssh/id_rsa"
+        );
+        assert_eq!(
+            normalize_path("${HOME}/.aws//credentials", &e).path,
+            "/home/dev/.aws/credentials"
+        );
+        assert_eq!(
+            normalize_path("../../.ssh/./id_rsa", &e).path,
+            "/home/dev/.ssh/id_rsa"
+        );
+        assert_eq!(
+            normalize_path("$XDG/gh/hosts.yml", &e).path,
+            "/home/dev/.config/gh/hosts.yml"
+        );
         assert_eq!(normalize_path("~root/.bashrc", &e).path, "/root/.bashrc");
         assert_eq!(normalize_path("~alice/x", &e).path, "/home/alice/x");
         assert_eq!(normalize_path("/../../etc/passwd", &e).path, "/etc/passwd");
@@ -323,8 +347,14 @@ mod tests {
     fn workspace_membership() {
         let e = env();
         assert_eq!(normalize_path("main.rs", &e).in_workspace, Some(true));
-        assert_eq!(normalize_path("../../proj-other/x", &e).in_workspace, Some(false));
-        assert_eq!(normalize_path("/home/dev/project2", &e).in_workspace, Some(false));
+        assert_eq!(
+            normalize_path("../../proj-other/x", &e).in_workspace,
+            Some(false)
+        );
+        assert_eq!(
+            normalize_path("/home/dev/project2", &e).in_workspace,
+            Some(false)
+        );
     }
 
     #[test]
@@ -357,7 +387,17 @@ mod tests {
     #[test]
     fn non_ascii_and_odd_input_do_not_panic() {
         let e = env();
-        for raw in ["", "$", "${", "${}", "~", "~/", "é/$é/ü", "$ {HOME}", "\u{0}"] {
+        for raw in [
+            "",
+            "$",
+            "${",
+            "${}",
+            "~",
+            "~/",
+            "é/$é/ü",
+            "$ {HOME}",
+            "\u{0}",
+        ] {
             let _ = normalize_path(raw, &e);
         }
         assert_eq!(normalize_path("~", &e).path, "/home/dev");

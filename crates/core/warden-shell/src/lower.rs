@@ -69,6 +69,8 @@ struct Lowerer {
     positional: Vec<Vec<String>>,
     /// Whether some part of the text could not be read.
     unread: bool,
+    /// The directory `cd` moved to earlier in the command (as written), for relative paths.
+    cwd: Option<String>,
 }
 
 /// Where the current words came from, for the actions they lower to.
@@ -114,8 +116,20 @@ impl Lowerer {
         self.push(Operation::Exec(e), Some(reason));
     }
 
+    /// A path as the command sees it: relative paths are under the directory `cd` moved to.
+    fn at(&self, p: &str) -> String {
+        match &self.cwd {
+            Some(dir) if !p.starts_with(['/', '~', '$']) => {
+                format!("{}/{p}", dir.trim_end_matches('/'))
+            }
+            _ => p.to_string(),
+        }
+    }
+
     fn read(&mut self, p: &str) {
         if !p.is_empty() && p != "-" {
+            let p = self.at(p);
+            let p = p.as_str();
             self.push(
                 Operation::FileRead {
                     path: warden_action::NormPath::raw(p),
@@ -127,6 +141,8 @@ impl Lowerer {
 
     fn write(&mut self, p: &str) {
         if !p.is_empty() && p != "-" && !is_dev_sink(p) {
+            let p = self.at(p);
+            let p = p.as_str();
             self.push(
                 Operation::FileWrite {
                     path: warden_action::NormPath::raw(p),
@@ -138,6 +154,8 @@ impl Lowerer {
 
     fn delete(&mut self, p: &str, recursive: bool) {
         if !p.is_empty() {
+            let p = self.at(p);
+            let p = p.as_str();
             self.push(
                 Operation::FileDelete {
                     path: warden_action::NormPath::raw(p),
@@ -283,6 +301,12 @@ impl Lowerer {
                 let target = self.expand(target, ctx, upstream);
                 if let Some((t, _)) = target.first() {
                     self.redirect(op, t);
+                    // A file on stdin feeds the command like a pipe would (`nc host < file`).
+                    if op.trim_start_matches(|c: char| c.is_ascii_digit()) == "<"
+                        && !upstream.contains(t)
+                    {
+                        upstream.push(format!("<{t}"));
+                    }
                 }
                 None
             }
@@ -608,6 +632,17 @@ impl Lowerer {
                 return last.into_iter().next().or(Some(name.clone()));
             }
             match name.as_str() {
+                "cd" | "pushd" => {
+                    let target = words
+                        .iter()
+                        .skip(1)
+                        .find(|(w, _)| !w.starts_with('-') || w == "-");
+                    self.cwd = match target {
+                        None => Some("~".into()),
+                        Some((t, false)) if t != "-" => Some(self.at(t)),
+                        Some(_) => Some("$OLDPWD".into()),
+                    };
+                }
                 "alias" => {
                     for (a, _) in words.iter().skip(1) {
                         if let Some((n, v)) = a.split_once('=') {
@@ -1609,7 +1644,6 @@ fn expand_braces(w: &str) -> Vec<String> {
             None => done.push(cur),
         }
     }
-    done.reverse();
     done
 }
 

@@ -348,6 +348,10 @@ impl Walker<'_> {
                     redirs: r.into_iter().collect(),
                 }
             }
+            "ERROR" if is_brace_word(self.text(n)) => Item::Cmd(Cmd {
+                words: vec![vec![Part::Lit(self.text(n).to_string())]],
+                ..Cmd::default()
+            }),
             "ERROR" => {
                 self.parse_error(n);
                 let items = Self::children(n)
@@ -532,8 +536,20 @@ impl Walker<'_> {
     fn command(&mut self, n: Node, d: usize) -> Cmd {
         let mut cmd = Cmd::default();
         let mut c = n.walk();
+        let mut prev_end = usize::MAX;
         for (i, ch) in n.children(&mut c).enumerate() {
             let field = n.field_name_for_child(i as u32);
+            // A word glued to one ending in a bare `$` (tree-sitter's split of `x${IFS}$HOME`).
+            let glued = ch.start_byte() == prev_end
+                && matches!(cmd.words.last().and_then(|w| w.last()), Some(Part::Lit(t)) if t.ends_with('$'));
+            prev_end = ch.end_byte();
+            if glued && is_word_kind(ch.kind()) {
+                let more = self.word(ch, d);
+                if let Some(w) = cmd.words.last_mut() {
+                    w.extend(more);
+                }
+                continue;
+            }
             match ch.kind() {
                 "variable_assignment" => {
                     let a = self.assignment(ch, d);
@@ -723,6 +739,8 @@ impl Walker<'_> {
                 vec![Part::Quoted(unescape_dquote(self.text(n)))]
             }
             "variable_name" => vec![Part::Lit(self.text(n).to_string())],
+            // tree-sitter splits `x${IFS}$HOME` into `x${IFS}$` and `HOME`: keep the `$`.
+            "$" => vec![Part::Lit("$".into())],
             other => {
                 if other == "ERROR" {
                     self.parse_error(n);
@@ -752,6 +770,11 @@ impl Walker<'_> {
         }
         out
     }
+}
+
+/// `{rm,-rf,/}`: a brace expansion standing alone, which bash expands into a whole command.
+fn is_brace_word(t: &str) -> bool {
+    t.starts_with('{') && t.ends_with('}') && t.contains(',') && !t.contains(char::is_whitespace)
 }
 
 /// Whether a node kind is a word-like argument.

@@ -327,7 +327,9 @@ rules:
             (exec(&["git", "push", "origin", "feature"]), &["sub"]),
             (exec(&["git", "rebase", "-i"]), &["sub"]),
             (exec(&["git", "status"]), NONE),
-            (exec(&["git", "-C", "push", "status"]), &["sub"]),
+            // `-C` takes a value: this runs `status` in the directory `push`.
+            (exec(&["git", "-C", "push", "status"]), NONE),
+            (exec(&["git", "-c", "a=b", "push"]), &["sub"]),
             (
                 exec(&["git", "push", "origin", "+main"]),
                 &["operand", "sub"],

@@ -10,4 +10,5 @@ mod matching;
 mod modes;
 mod modify;
 mod schema;
+mod shell_cases;
 mod support;
