@@ -715,6 +715,24 @@ impl Walker<'_> {
                     substs,
                 }]
             }
+            "command_substitution" if self.text(n).starts_with('`') => {
+                // tree-sitter-bash merges adjacent backtick substitutions (`a` `b`) into one node;
+                // split the text the way bash does and parse each piece.
+                let mut parts = Vec::new();
+                for (code, text) in split_backticks(self.text(n)) {
+                    if code {
+                        let inner = parse(&text);
+                        self.issues.extend(inner.issues);
+                        parts.push(Part::Subst {
+                            body: Box::new(inner.item),
+                            process: false,
+                        });
+                    } else if !text.is_empty() {
+                        parts.push(Part::Lit(text));
+                    }
+                }
+                parts
+            }
             "command_substitution" | "process_substitution" => {
                 let process = n.kind() == "process_substitution";
                 let mut items = Vec::new();
@@ -770,6 +788,37 @@ impl Walker<'_> {
         }
         out
     }
+}
+
+/// Split text with backtick substitutions into (is code, text) pieces, unescaping `` \` `` and
+/// `\\` inside them.
+fn split_backticks(t: &str) -> Vec<(bool, String)> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut inside = false;
+    let mut it = t.chars();
+    while let Some(c) = it.next() {
+        match c {
+            '\\' if inside => match it.next() {
+                Some(n @ ('`' | '\\' | '$')) => cur.push(n),
+                Some(n) => {
+                    cur.push('\\');
+                    cur.push(n);
+                }
+                None => cur.push('\\'),
+            },
+            '`' => {
+                out.push((inside, std::mem::take(&mut cur)));
+                inside = !inside;
+            }
+            _ => cur.push(c),
+        }
+    }
+    if !cur.is_empty() {
+        out.push((inside, cur));
+    }
+    out.retain(|(code, text)| *code || !text.is_empty());
+    out
 }
 
 /// `{rm,-rf,/}`: a brace expansion standing alone, which bash expands into a whole command.
