@@ -1,9 +1,9 @@
 //! Print the tree-sitter-bash tree of a command (a development aid).
-fn main() {
+fn main() -> Result<(), Box<dyn std::error::Error>> {
     let src = std::env::args().nth(1).unwrap_or_default();
     let mut p = tree_sitter::Parser::new();
-    p.set_language(&tree_sitter_bash::LANGUAGE.into()).unwrap();
-    let t = p.parse(&src, None).unwrap();
+    p.set_language(&tree_sitter_bash::LANGUAGE.into())?;
+    let t = p.parse(&src, None).ok_or("parse failed")?;
     fn walk(n: tree_sitter::Node, src: &str, d: usize, field: Option<&str>) {
         let text = &src[n.byte_range()];
         println!(
@@ -23,4 +23,5 @@ fn main() {
         }
     }
     walk(t.root_node(), &src, 0, None);
+    Ok(())
 }

@@ -95,7 +95,22 @@ thread_local! {
 }
 
 /// Parse `src` as bash.
+///
+/// The grammar's C scanner passes characters beyond ASCII to C `ctype` functions, which is
+/// undefined behaviour and crashes on some input (`{` followed by a character outside the BMP
+/// crashed the process, found by our fuzz test). The parser therefore sees a copy where every
+/// byte of a non-ASCII character is `x`: bash treats such characters as word characters anyway,
+/// byte offsets stay the same, and the walk reads words from the original text.
 pub(crate) fn parse(src: &str) -> Parsed {
+    let ascii: std::borrow::Cow<'_, str> = if src.is_ascii() {
+        std::borrow::Cow::Borrowed(src)
+    } else {
+        std::borrow::Cow::Owned(
+            src.bytes()
+                .map(|b| if b.is_ascii() { char::from(b) } else { 'x' })
+                .collect(),
+        )
+    };
     let tree = PARSER.with(|cell| {
         let mut slot = cell.borrow_mut();
         if slot.is_none() {
@@ -105,7 +120,7 @@ pub(crate) fn parse(src: &str) -> Parsed {
             }
             *slot = Some(p);
         }
-        slot.as_mut().and_then(|p| p.parse(src, None))
+        slot.as_mut().and_then(|p| p.parse(ascii.as_ref(), None))
     });
     let Some(tree) = tree else {
         return Parsed {
