@@ -169,7 +169,7 @@ async fn check(
     let env = body
         .get("env_vars")
         .and_then(|e| serde_json::from_value::<ClientEnv>(e.clone()).ok())
-        .unwrap_or_default();
+        .unwrap_or_else(ClientEnv::from_process);
     match (
         body.get("agent").and_then(Value::as_str),
         body.get("payload"),

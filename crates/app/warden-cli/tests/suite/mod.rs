@@ -1,7 +1,9 @@
 //! Test modules and the helper that runs `warden`.
 
 mod check;
+mod daemon;
 mod hook;
+mod init;
 mod policy;
 mod replay;
 
@@ -29,18 +31,34 @@ impl Run {
 
 /// Run `warden args...` with `stdin`, HOME set to `home` so no machine policy is discovered.
 pub fn warden(home: &Path, args: &[&str], stdin: &[u8]) -> Run {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_warden"))
-        .args(args)
+    run(home, args, &[], stdin)
+}
+
+/// Like [`warden`] with extra environment variables and empty stdin.
+pub fn warden_env(home: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
+    run(home, args, env, b"")
+}
+
+fn run(home: &Path, args: &[&str], env: &[(&str, &str)], stdin: &[u8]) -> Run {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_warden"));
+    cmd.args(args)
         .env("HOME", home)
         .env("XDG_CONFIG_HOME", home.join(".config"))
+        .env("XDG_STATE_HOME", home.join(".local/state"))
         .env_remove("CLAUDE_PROJECT_DIR")
+        .env_remove("WARDEN_STATE_DIR")
+        .env_remove("WARDEN_SOCKET")
+        .env_remove("WARDEN_FALLBACK")
+        .env_remove("WARDEN_HOOK_TIMEOUT")
         .env("NO_COLOR", "1")
         .current_dir(home)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn warden");
+        .stderr(Stdio::piped());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().expect("spawn warden");
     // A child that exits early closes stdin; that is its answer, not a test failure.
     let _ = child.stdin.take().expect("stdin").write_all(stdin);
     let out = child.wait_with_output().expect("wait");

@@ -1,0 +1,91 @@
+//! `warden init`: hooks installed idempotently, with a backup; `--uninstall` removes them.
+
+use pretty_assertions::assert_eq;
+use serde_json::{json, Value};
+
+use super::{home, warden};
+
+#[test]
+fn claude_code_install_is_idempotent_and_uninstall_restores() {
+    let h = home();
+    let settings = h.path().join(".claude/settings.json");
+    std::fs::create_dir_all(settings.parent().unwrap()).unwrap();
+    let original = json!({"model": "opus", "hooks": {"PreToolUse": [{"matcher": "Bash", "hooks": [{"type": "command", "command": "my-linter"}]}]}});
+    std::fs::write(&settings, original.to_string()).unwrap();
+    let args = ["init", "claude-code", "--command", "/opt/warden"];
+    assert_eq!(warden(h.path(), &args, b"").code, 0);
+    let once: Value = serde_json::from_str(&std::fs::read_to_string(&settings).unwrap()).unwrap();
+    assert_eq!(warden(h.path(), &args, b"").code, 0);
+    let twice: Value = serde_json::from_str(&std::fs::read_to_string(&settings).unwrap()).unwrap();
+    assert_eq!(once, twice);
+    assert_eq!(once["model"], "opus");
+    let pre = once["hooks"]["PreToolUse"].as_array().unwrap();
+    assert_eq!(pre.len(), 2);
+    assert_eq!(
+        pre[1]["hooks"][0]["command"],
+        "/opt/warden hook claude-code"
+    );
+    for ev in [
+        "PostToolUse",
+        "UserPromptSubmit",
+        "SessionStart",
+        "SessionEnd",
+        "SubagentStart",
+        "SubagentStop",
+        "ConfigChange",
+    ] {
+        assert!(once["hooks"][ev].is_array(), "{ev} missing");
+    }
+    let backups = std::fs::read_dir(settings.parent().unwrap())
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .file_name()
+                .to_string_lossy()
+                .contains("warden-backup")
+        })
+        .count();
+    assert_eq!(backups, 1);
+    assert_eq!(
+        warden(h.path(), &["init", "claude-code", "--uninstall"], b"").code,
+        0
+    );
+    let after: Value = serde_json::from_str(&std::fs::read_to_string(&settings).unwrap()).unwrap();
+    assert_eq!(after, original);
+}
+
+#[test]
+fn codex_and_project_scope() {
+    let h = home();
+    let codex = h.path().join("codex-home");
+    let r = super::warden_env(
+        h.path(),
+        &["init", "codex", "--command", "/opt/warden"],
+        &[("CODEX_HOME", codex.to_str().unwrap())],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let v: Value =
+        serde_json::from_str(&std::fs::read_to_string(codex.join("hooks.json")).unwrap()).unwrap();
+    assert_eq!(
+        v["hooks"]["PreToolUse"][0]["hooks"][0]["command"],
+        "/opt/warden hook codex"
+    );
+    let proj = h.path().join("project");
+    let r = warden(
+        h.path(),
+        &[
+            "init",
+            "claude-code",
+            "--scope",
+            "project",
+            "--project",
+            proj.to_str().unwrap(),
+            "--command",
+            "/opt/warden",
+        ],
+        b"",
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(proj.join(".claude/settings.json").is_file());
+}
