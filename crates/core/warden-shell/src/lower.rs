@@ -4,6 +4,7 @@
 use warden_action::{Action, ExecAction, NetworkAction, Opacity, Operation, PathEnv};
 
 use std::collections::HashMap;
+use std::time::{Duration, Instant};
 
 use crate::interp;
 use crate::syntax::{parse, Cmd, Item, Part, Redir, Word};
@@ -14,6 +15,9 @@ pub const MAX_DEPTH: usize = 8;
 /// Longest command text parsed; longer input is opaque (bounded time for any input).
 pub const MAX_COMMAND_BYTES: usize = 64 * 1024;
 
+/// Longest the walk of one command may take (the parse has its own budget).
+const LOWER_BUDGET: Duration = Duration::from_millis(if cfg!(debug_assertions) { 50 } else { 4 });
+
 /// Most actions one command may lower to before the rest is called opaque.
 const MAX_ACTIONS: usize = 4096;
 
@@ -23,7 +27,10 @@ const MAX_FANOUT: usize = 64;
 /// Lower a shell command line into actions, normalised in `env`. Never fails: what cannot be
 /// understood is returned as an opaque exec action.
 pub fn lower(command: &str, env: &PathEnv) -> Vec<Action> {
-    let mut l = Lowerer::default();
+    let mut l = Lowerer {
+        deadline: Some(Instant::now() + LOWER_BUDGET),
+        ..Lowerer::default()
+    };
     // A lone backslash at the very end continues onto a line that never comes: bash drops it.
     let command = command
         .trim_end()
@@ -71,6 +78,10 @@ struct Lowerer {
     unread: bool,
     /// The directory `cd` moved to earlier in the command (as written), for relative paths.
     cwd: Option<String>,
+    /// When lowering must stop: no input may hold the gate up.
+    deadline: Option<Instant>,
+    /// The deadline passed: everything after is skipped (an opaque action says so).
+    out_of_time: bool,
 }
 
 /// Where the current words came from, for the actions they lower to.
@@ -205,6 +216,15 @@ impl Lowerer {
 
     /// Lower an item; returns the programs whose output it produces (for pipelines).
     fn item(&mut self, it: &Item, ctx: &Ctx<'_>, upstream: &[String]) -> Vec<String> {
+        if self.deadline.is_some_and(|d| Instant::now() > d) {
+            self.deadline = None;
+            self.unread = true;
+            self.opaque_exec("…", "the command takes too long to follow", ctx.via);
+            self.out_of_time = true;
+        }
+        if self.out_of_time {
+            return Vec::new();
+        }
         if self.out.len() > MAX_ACTIONS {
             if self.out.last().is_none_or(|a| a.opaque.is_none()) {
                 self.opaque_exec("…", "the command does too much to follow", ctx.via);

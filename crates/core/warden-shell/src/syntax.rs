@@ -8,7 +8,14 @@
 
 use std::cell::RefCell;
 
+use std::time::{Duration, Instant};
+
 use tree_sitter::{Node, Parser};
+
+/// Longest a parse may take before the command is called unreadable (debug builds, ten times
+/// slower, get more so tests decide the same as release).
+pub(crate) const PARSE_BUDGET: Duration =
+    Duration::from_millis(if cfg!(debug_assertions) { 50 } else { 4 });
 
 /// Deepest syntax nesting walked; deeper input is reported as too deep.
 pub(crate) const MAX_NODE_DEPTH: usize = 256;
@@ -120,12 +127,28 @@ pub(crate) fn parse(src: &str) -> Parsed {
             }
             *slot = Some(p);
         }
-        slot.as_mut().and_then(|p| p.parse(ascii.as_ref(), None))
+        let start = Instant::now();
+        let bytes = ascii.as_bytes();
+        let mut read = |i: usize, _: tree_sitter::Point| bytes.get(i..).unwrap_or(&[]);
+        // Returning true cancels the parse: some inputs (thousands of here-documents) make the
+        // grammar's scanner quadratic.
+        let mut progress = |_: &tree_sitter::ParseState| start.elapsed() > PARSE_BUDGET;
+        let options = tree_sitter::ParseOptions::new().progress_callback(&mut progress);
+        let tree = slot
+            .as_mut()
+            .and_then(|p| p.parse_with_options(&mut read, None, Some(options)));
+        if tree.is_none() {
+            // A cancelled parser must be reset before its next use.
+            if let Some(p) = slot.as_mut() {
+                p.reset();
+            }
+        }
+        tree
     });
     let Some(tree) = tree else {
         return Parsed {
             item: Item::Seq(Vec::new()),
-            issues: vec!["the bash parser is unavailable".into()],
+            issues: vec!["the command is too complex to read in time".into()],
         };
     };
     let mut w = Walker {

@@ -45,6 +45,8 @@ fn hostile_inputs_return_and_are_opaque_when_unreadable() {
         String::from_utf8_lossy(&[0xff, 0xfe, b'r', b'm', 0x00, b' ', b'/', 0x80]).into_owned(),
         "\u{0}\u{1}\u{7f}".into(),
         "cat <<EOF\n".repeat(1000),
+        "cat <<EOF ".repeat(6000),
+        "echo a | ".repeat(7000),
     ];
     for c in &cases {
         let actions = lower_timed(c);

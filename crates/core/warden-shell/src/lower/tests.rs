@@ -232,8 +232,8 @@ fn garbage_and_huge_input_do_not_panic() {
     assert_eq!(a.len(), 1);
     assert!(a[0].opaque.is_some());
     // Long but readable: every stage is lowered.
-    let long = "echo a | ".repeat(2_000) + "cat";
-    assert_eq!(lower(&long, &env()).len(), 2_001);
+    let long = "echo a | ".repeat(500) + "cat";
+    assert_eq!(lower(&long, &env()).len(), 501);
     let nested = "$(".repeat(10_000);
     let _ = lower(&nested, &env());
     assert!(lower("echo hi", &env())
