@@ -16,7 +16,10 @@ pub fn lower(v: &Value, env: &PathEnv) -> Result<Lowered, AdapterError> {
     let mut p = HookPayload::from_value(v)?;
     // Codex may send the shell command as an argv array; make it a command line.
     if let Some(Value::Array(argv)) = p.tool_input.as_ref().and_then(|i| i.get("command")) {
-        let parts: Option<Vec<String>> = argv.iter().map(|a| a.as_str().map(tools::shell_quote)).collect();
+        let parts: Option<Vec<String>> = argv
+            .iter()
+            .map(|a| a.as_str().map(tools::shell_quote))
+            .collect();
         let line = parts.ok_or(AdapterError::Field {
             field: "tool_input.command".into(),
             expected: "a string or an array of strings",
@@ -58,10 +61,16 @@ pub fn patch_actions(body: &str) -> Result<Vec<Action>, AdapterError> {
     for line in body.lines() {
         let line = line.trim_end();
         let path = |prefix: &str| line.strip_prefix(prefix).map(|p| NormPath::raw(p.trim()));
-        if let Some(path) = path("*** Add File:").or_else(|| path("*** Update File:")).or_else(|| path("*** Move to:")) {
+        if let Some(path) = path("*** Add File:")
+            .or_else(|| path("*** Update File:"))
+            .or_else(|| path("*** Move to:"))
+        {
             out.push(Action::new(Operation::FileWrite { path }));
         } else if let Some(path) = path("*** Delete File:") {
-            out.push(Action::new(Operation::FileDelete { path, recursive: false }));
+            out.push(Action::new(Operation::FileDelete {
+                path,
+                recursive: false,
+            }));
         }
     }
     if out.is_empty() {
@@ -92,8 +101,20 @@ mod tests {
 
     #[test]
     fn argv_commands_are_quoted_and_lowered() {
-        let l = lower(&payload("Bash", json!({"command": ["bash", "-lc", "cat ~/.aws/credentials"]})), &env()).unwrap();
-        let reads: Vec<&str> = l.actions.iter().filter_map(|a| a.op.path()).map(|p| p.path.as_str()).collect();
+        let l = lower(
+            &payload(
+                "Bash",
+                json!({"command": ["bash", "-lc", "cat ~/.aws/credentials"]}),
+            ),
+            &env(),
+        )
+        .unwrap();
+        let reads: Vec<&str> = l
+            .actions
+            .iter()
+            .filter_map(|a| a.op.path())
+            .map(|p| p.path.as_str())
+            .collect();
         assert_eq!(reads, ["/home/u/.aws/credentials"]);
         assert_eq!(l.actions[0].actor.agent.as_deref(), Some("codex"));
         assert!(lower(&payload("Bash", json!({"command": ["ls", 3]})), &env()).is_err());
@@ -105,7 +126,13 @@ mod tests {
         let l = lower(&payload("apply_patch", json!({"command": patch})), &env()).unwrap();
         let got: Vec<String> = l.actions[1..]
             .iter()
-            .map(|a| format!("{}:{}", a.kind().as_str(), a.op.path().map_or("", |p| p.path.as_str())))
+            .map(|a| {
+                format!(
+                    "{}:{}",
+                    a.kind().as_str(),
+                    a.op.path().map_or("", |p| p.path.as_str())
+                )
+            })
             .collect();
         assert_eq!(
             got,
@@ -116,7 +143,11 @@ mod tests {
                 "file_delete:/home/u/proj/old.txt"
             ]
         );
-        assert!(lower(&payload("apply_patch", json!({"command": "nothing here"})), &env()).is_err());
+        assert!(lower(
+            &payload("apply_patch", json!({"command": "nothing here"})),
+            &env()
+        )
+        .is_err());
         assert!(lower(&payload("apply_patch", json!({})), &env()).is_err());
     }
 }

@@ -19,16 +19,23 @@ pub fn lower(v: &Value, env: &PathEnv) -> Result<Lowered, AdapterError> {
     let obj = v.as_object().ok_or(AdapterError::UnknownFormat)?;
     check_version(obj)?;
     let actor: Actor = match obj.get("actor") {
-        Some(a) => serde_json::from_value(a.clone()).map_err(|e| AdapterError::Action(format!("actor: {e}")))?,
+        Some(a) => serde_json::from_value(a.clone())
+            .map_err(|e| AdapterError::Action(format!("actor: {e}")))?,
         None => Actor::default(),
     };
     let env = with_env(obj.get("env"), env)?;
     if let Some(tool) = obj.get("tool") {
-        let name = tool.as_str().filter(|s| !s.is_empty()).ok_or(AdapterError::Field {
-            field: "tool".into(),
-            expected: "a non-empty string",
-        })?;
-        let args = obj.get("args").cloned().unwrap_or(Value::Object(Map::new()));
+        let name = tool
+            .as_str()
+            .filter(|s| !s.is_empty())
+            .ok_or(AdapterError::Field {
+                field: "tool".into(),
+                expected: "a non-empty string",
+            })?;
+        let args = obj
+            .get("args")
+            .cloned()
+            .unwrap_or(Value::Object(Map::new()));
         let actions = tools::lower_tool(name, &args, &env);
         return Ok(Lowered {
             actions,
@@ -41,7 +48,9 @@ pub fn lower(v: &Value, env: &PathEnv) -> Result<Lowered, AdapterError> {
         Some(Value::Array(items)) if !items.is_empty() => items
             .iter()
             .enumerate()
-            .map(|(i, a)| parse_action(a).map_err(|e| AdapterError::Action(format!("actions[{i}]: {e}"))))
+            .map(|(i, a)| {
+                parse_action(a).map_err(|e| AdapterError::Action(format!("actions[{i}]: {e}")))
+            })
             .collect::<Result<Vec<_>, _>>()?,
         Some(_) => {
             return Err(AdapterError::Field {
@@ -115,8 +124,15 @@ mod tests {
 
     #[test]
     fn single_many_and_tool_forms() {
-        let one = lower(&json!({"version": 1, "kind": "file_read", "path": "~/.ssh/id_rsa"}), &env()).unwrap();
-        assert_eq!(one.actions[0].op.path().map(|p| p.path.as_str()), Some("/home/u/.ssh/id_rsa"));
+        let one = lower(
+            &json!({"version": 1, "kind": "file_read", "path": "~/.ssh/id_rsa"}),
+            &env(),
+        )
+        .unwrap();
+        assert_eq!(
+            one.actions[0].op.path().map(|p| p.path.as_str()),
+            Some("/home/u/.ssh/id_rsa")
+        );
 
         let many = lower(
             &json!({"actor": {"agent": "goose", "session": "g1"}, "env": {"cwd": "/home/u/w", "workspace": "/home/u/w"},
@@ -124,23 +140,62 @@ mod tests {
             &env(),
         )
         .unwrap();
-        assert_eq!(many.actions[0].op.path().map(|p| (p.path.as_str(), p.in_workspace)), Some(("/home/u/w/x", Some(true))));
-        let Operation::Network(n) = &many.actions[1].op else { panic!() };
+        assert_eq!(
+            many.actions[0]
+                .op
+                .path()
+                .map(|p| (p.path.as_str(), p.in_workspace)),
+            Some(("/home/u/w/x", Some(true)))
+        );
+        let Operation::Network(n) = &many.actions[1].op else {
+            panic!()
+        };
         assert_eq!(n.host, "example.com");
         assert_eq!(many.actions[1].actor.agent.as_deref(), Some("goose"));
 
-        let tool = lower(&json!({"tool": "shell", "args": {"command": "rm -rf /"}}), &env()).unwrap();
-        assert!(tool.actions.iter().any(|a| a.kind() == ActionKind::FileDelete));
+        let tool = lower(
+            &json!({"tool": "shell", "args": {"command": "rm -rf /"}}),
+            &env(),
+        )
+        .unwrap();
+        assert!(tool
+            .actions
+            .iter()
+            .any(|a| a.kind() == ActionKind::FileDelete));
     }
 
     #[test]
     fn bad_documents_are_errors() {
-        assert!(matches!(lower(&json!({"version": 2, "kind": "exec"}), &env()), Err(AdapterError::Version { .. })));
-        assert!(matches!(lower(&json!({"kind": "teleport"}), &env()), Err(AdapterError::Action(_))));
-        assert!(matches!(lower(&json!({"actions": []}), &env()), Err(AdapterError::Field { .. })));
-        assert!(matches!(lower(&json!({"actions": [{"kind": "file_read"}]}), &env()), Err(AdapterError::Action(_))));
-        assert!(matches!(lower(&json!({"tool": ""}), &env()), Err(AdapterError::Field { .. })));
-        assert!(matches!(lower(&json!({"kind": "file_read", "path": "a", "env": {"cwd": "rel"}}), &env()), Err(AdapterError::Field { .. })));
-        assert!(matches!(lower(&json!([1]), &env()), Err(AdapterError::UnknownFormat)));
+        assert!(matches!(
+            lower(&json!({"version": 2, "kind": "exec"}), &env()),
+            Err(AdapterError::Version { .. })
+        ));
+        assert!(matches!(
+            lower(&json!({"kind": "teleport"}), &env()),
+            Err(AdapterError::Action(_))
+        ));
+        assert!(matches!(
+            lower(&json!({"actions": []}), &env()),
+            Err(AdapterError::Field { .. })
+        ));
+        assert!(matches!(
+            lower(&json!({"actions": [{"kind": "file_read"}]}), &env()),
+            Err(AdapterError::Action(_))
+        ));
+        assert!(matches!(
+            lower(&json!({"tool": ""}), &env()),
+            Err(AdapterError::Field { .. })
+        ));
+        assert!(matches!(
+            lower(
+                &json!({"kind": "file_read", "path": "a", "env": {"cwd": "rel"}}),
+                &env()
+            ),
+            Err(AdapterError::Field { .. })
+        ));
+        assert!(matches!(
+            lower(&json!([1]), &env()),
+            Err(AdapterError::UnknownFormat)
+        ));
     }
 }

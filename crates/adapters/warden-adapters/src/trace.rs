@@ -47,7 +47,9 @@ fn string_or_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D:
     match Value::deserialize(d)? {
         Value::String(s) => Ok(s),
         Value::Number(n) => Ok(n.to_string()),
-        other => Err(serde::de::Error::custom(format!("session must be a string, got {other}"))),
+        other => Err(serde::de::Error::custom(format!(
+            "session must be a string, got {other}"
+        ))),
     }
 }
 
@@ -66,11 +68,18 @@ impl TraceEvent {
         if self.kind != EventKind::ToolCall {
             return Err(AdapterError::Event(format!("{:?}", self.kind)));
         }
-        let name = self.tool.as_deref().filter(|t| !t.is_empty()).ok_or(AdapterError::Field {
-            field: "tool".into(),
-            expected: "a non-empty string",
-        })?;
-        let args = self.args.clone().unwrap_or(Value::Object(Default::default()));
+        let name = self
+            .tool
+            .as_deref()
+            .filter(|t| !t.is_empty())
+            .ok_or(AdapterError::Field {
+                field: "tool".into(),
+                expected: "a non-empty string",
+            })?;
+        let args = self
+            .args
+            .clone()
+            .unwrap_or(Value::Object(Default::default()));
         let actions = tools::lower_tool(name, &args, env);
         let actor = Actor {
             agent: self.session.split('/').next().map(str::to_string),
@@ -96,15 +105,30 @@ mod tests {
     fn parses_and_lowers_without_labels() {
         let line = r#"{"session": "s/1", "step": 1, "kind": "tool_call", "tool": "shell", "args": {"command": "cat ~/.ssh/id_rsa"}, "content": null, "label": "attack", "meta": {"x": 1}}"#;
         let ev = TraceEvent::parse(line).unwrap();
-        let env = PathEnv::synthetic("/home/user", "/home/user/project", Some("/home/user/project"));
+        let env = PathEnv::synthetic(
+            "/home/user",
+            "/home/user/project",
+            Some("/home/user/project"),
+        );
         let l = ev.lower(&env).unwrap();
         let kinds: Vec<ActionKind> = l.actions.iter().map(|a| a.kind()).collect();
-        assert_eq!(kinds, [ActionKind::ToolCall, ActionKind::Exec, ActionKind::FileRead]);
+        assert_eq!(
+            kinds,
+            [ActionKind::ToolCall, ActionKind::Exec, ActionKind::FileRead]
+        );
         assert_eq!(l.actions[0].actor.session.as_deref(), Some("s/1"));
-        let prompt = TraceEvent::parse(r#"{"session": 7, "step": 0, "kind": "user_prompt", "content": "hi"}"#).unwrap();
+        let prompt = TraceEvent::parse(
+            r#"{"session": 7, "step": 0, "kind": "user_prompt", "content": "hi"}"#,
+        )
+        .unwrap();
         assert_eq!(prompt.session, "7");
         assert!(prompt.lower(&env).is_err());
         assert!(TraceEvent::parse(r#"{"session": "s", "step": 0, "kind": "nope"}"#).is_err());
-        assert!(TraceEvent::parse(r#"{"session": "s", "step": 0, "kind": "tool_call", "tool": ""}"#).unwrap().lower(&env).is_err());
+        assert!(TraceEvent::parse(
+            r#"{"session": "s", "step": 0, "kind": "tool_call", "tool": ""}"#
+        )
+        .unwrap()
+        .lower(&env)
+        .is_err());
     }
 }

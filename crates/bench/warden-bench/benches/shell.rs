@@ -58,7 +58,9 @@ fn bench(c: &mut Criterion) {
         })
     });
     let long = "echo a | ".repeat(200) + "cat";
-    g.bench_function("long", |b| b.iter(|| black_box(warden_shell::lower(black_box(&long), &env))));
+    g.bench_function("long", |b| {
+        b.iter(|| black_box(warden_shell::lower(black_box(&long), &env)))
+    });
     g.finish();
 }
 
