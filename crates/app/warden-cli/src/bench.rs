@@ -25,7 +25,15 @@ impl Monitor {
     fn start(exe: &Path, dir: &Path) -> Result<Monitor> {
         let socket = dir.join(warden_daemon::SOCKET_FILE);
         let child = Command::new(exe)
-            .args(["serve", "--http", "off", "--no-discover", "--state-dir"])
+            // Asks go back to the agent: nobody answers approvals during a benchmark.
+            .args([
+                "serve",
+                "--http",
+                "off",
+                "--no-discover",
+                "--no-approvals",
+                "--state-dir",
+            ])
             .arg(dir)
             .env("WARDEN_LOG", "warn")
             .stdin(Stdio::null())

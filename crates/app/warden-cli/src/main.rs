@@ -22,6 +22,10 @@ use clap::Parser;
 
 use cli::{Cli, Command};
 
+/// The monitor allocates per request from several threads; mimalloc keeps that cheap.
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {

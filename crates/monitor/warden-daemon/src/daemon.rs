@@ -143,6 +143,31 @@ pub fn path_env(env: &ClientEnv, cwd: Option<&str>) -> PathEnv {
     }
 }
 
+/// The audit body of a decision.
+#[derive(serde::Serialize)]
+struct DecisionBody<'a> {
+    event: &'a str,
+    agent: &'a str,
+    subagent: Option<&'a str>,
+    tool_use_id: Option<&'a str>,
+    tool: Option<&'a str>,
+    decision: Decision,
+    policy_decision: Decision,
+    mode: warden_policy::Mode,
+    risk: f64,
+    reason: &'a str,
+    rules: &'a [String],
+    #[serde(skip_serializing_if = "str::is_empty")]
+    fingerprint: &'a str,
+    actions: &'a [Action],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    grant: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    approval: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    updated_input: Option<&'a Value>,
+}
+
 /// Who a gated request comes from.
 struct Ctx {
     agent: String,
@@ -473,7 +498,12 @@ impl Daemon {
                 ),
             }
         };
-        let fp = fingerprint(lowered.tool.as_deref(), &lowered.actions);
+        // Only asks need the fingerprint (grants, approvals): skip the work otherwise.
+        let fp = if verdict.decision == Decision::Ask {
+            fingerprint(lowered.tool.as_deref(), &lowered.actions)
+        } else {
+            String::new()
+        };
         let mut decision = verdict.decision;
         let mut msg = message(&verdict);
         let mut grant = None;
@@ -507,32 +537,31 @@ impl Daemon {
             None
         };
         let rules: Vec<String> = verdict.rules.iter().map(|r| r.rule.clone()).collect();
-        let mut body = base;
-        body["tool"] = json!(lowered.tool);
-        body["decision"] = json!(decision);
-        body["policy_decision"] = json!(verdict.policy_decision);
-        body["mode"] = json!(verdict.mode);
-        body["risk"] = json!(verdict.risk);
-        body["reason"] = json!(msg);
-        body["rules"] = json!(rules);
-        body["fingerprint"] = json!(fp);
-        body["actions"] = serde_json::to_value(&lowered.actions).unwrap_or(Value::Null);
-        if let Some(g) = &grant {
-            body["grant"] = json!(g);
-        }
-        if let Some(a) = &approval {
-            body["approval"] = json!(a);
-        }
-        if updated.is_some() {
-            body["updated_input"] = json!(updated);
-        }
-        match self
-            .write(
-                vec![record(Kind::Decision, ctx.session.clone(), &body)],
-                Vec::new(),
-            )
-            .await
-        {
+        // Serialised straight from borrowed fields: no intermediate JSON tree on the hot path.
+        let body = DecisionBody {
+            event: &ctx.event,
+            agent: &ctx.agent,
+            subagent: ctx.subagent.as_deref(),
+            tool_use_id: ctx.tool_use_id.as_deref(),
+            tool: lowered.tool.as_deref(),
+            decision,
+            policy_decision: verdict.policy_decision,
+            mode: verdict.mode,
+            risk: verdict.risk,
+            reason: &msg,
+            rules: &rules,
+            fingerprint: &fp,
+            actions: &lowered.actions,
+            grant: grant.as_deref(),
+            approval: approval.as_deref(),
+            updated_input: updated.as_ref(),
+        };
+        let rec = NewRecord::new(Kind::Decision, ctx.session.clone(), &body).unwrap_or(NewRecord {
+            kind: Kind::Decision,
+            session: ctx.session.clone(),
+            body: "{}".into(),
+        });
+        match self.write(vec![rec], Vec::new()).await {
             Ok(seqs) => Response::Answer(Answer {
                 decision,
                 policy_decision: verdict.policy_decision,

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
-use std::time::SystemTime;
+use std::time::{Duration, Instant, SystemTime};
 
 use arc_swap::ArcSwap;
 use warden_policy::Policy;
@@ -18,9 +18,14 @@ pub trait PolicyLoader: Send + Sync + 'static {
     fn watch_paths(&self) -> Vec<PathBuf>;
 }
 
+/// How often a workspace's project policy file is looked at again.
+pub const RECHECK: Duration = Duration::from_secs(1);
+
 struct Project {
+    checked: Instant,
     stamp: Option<SystemTime>,
-    policy: Result<Arc<Policy>, String>,
+    /// `None`: the workspace has no project policy.
+    policy: Option<Result<Arc<Policy>, String>>,
 }
 
 /// The current policies.
@@ -71,22 +76,44 @@ impl Policies {
     }
 
     /// The policy for `workspace`: its project policy when it has one (an error when that file
-    /// is broken, so the caller denies), else the global one.
+    /// is broken, so the caller denies), else the global one. The project file is looked at
+    /// again at most every [`RECHECK`].
     pub fn for_workspace(&self, workspace: Option<&str>) -> Result<Arc<Policy>, String> {
         let Some(ws) = workspace.map(Path::new) else {
-            return Ok(self.global());
-        };
-        let file = project_file(ws);
-        let now = stamp(&file);
-        let Some(now) = now else {
             return Ok(self.global());
         };
         let mut map = self
             .projects
             .lock()
             .map_err(|_| "policy cache poisoned".to_string())?;
-        if let Some(p) = map.get(ws).filter(|p| p.stamp == Some(now)) {
-            return p.policy.clone();
+        let now = Instant::now();
+        if let Some(p) = map
+            .get(ws)
+            .filter(|p| now.duration_since(p.checked) < RECHECK)
+        {
+            return p.policy.clone().unwrap_or_else(|| Ok(self.global()));
+        }
+        if map.len() > 10_000 {
+            map.clear();
+        }
+        let file = project_file(ws);
+        let Some(t) = stamp(&file) else {
+            map.insert(
+                ws.to_path_buf(),
+                Project {
+                    checked: now,
+                    stamp: None,
+                    policy: None,
+                },
+            );
+            return Ok(self.global());
+        };
+        if let Some(p) = map
+            .get_mut(ws)
+            .filter(|p| p.stamp == Some(t) && p.policy.is_some())
+        {
+            p.checked = now;
+            return p.policy.clone().unwrap_or_else(|| Ok(self.global()));
         }
         let policy = self.loader.load(Some(ws)).map(Arc::new);
         if let Err(e) = &policy {
@@ -95,8 +122,9 @@ impl Policies {
         map.insert(
             ws.to_path_buf(),
             Project {
-                stamp: Some(now),
-                policy: policy.clone(),
+                checked: now,
+                stamp: Some(t),
+                policy: Some(policy.clone()),
             },
         );
         policy
