@@ -920,6 +920,10 @@ impl Lowerer {
                 }
             }
             "find" => self.find(args, line, via, depth),
+            "git" => {
+                self.git_code(args, via, depth);
+                self.effects(&program, args, upstream, heredoc);
+            }
             p if interp::inline_code(p, args).is_some() => {
                 let code = interp::inline_code(p, args).unwrap_or_default();
                 inner_via.push(format!("{p} inline code"));
@@ -928,6 +932,67 @@ impl Lowerer {
             _ => self.effects(&program, args, upstream, heredoc),
         }
         Some(program)
+    }
+
+    /// Commands git runs from configuration given on the command line (`git -c
+    /// core.sshCommand=... fetch`, `git -c alias.x='!sh' x`) or stored by `git config`.
+    fn git_code(&mut self, args: &[String], via: &[String], depth: usize) {
+        let mut pairs: Vec<(String, String)> = Vec::new();
+        let mut i = 0;
+        while let Some(a) = args.get(i) {
+            if a == "-c" {
+                if let Some((k, v)) = args.get(i + 1).and_then(|kv| kv.split_once('=')) {
+                    pairs.push((k.to_ascii_lowercase(), v.to_string()));
+                }
+                i += 2;
+                continue;
+            }
+            if a == "config" {
+                // `git config [--global] key value`: stored now, run later.
+                let rest: Vec<&String> = args[i + 1..]
+                    .iter()
+                    .filter(|x| !x.starts_with('-'))
+                    .collect();
+                if let (Some(k), Some(v)) = (rest.first(), rest.get(1)) {
+                    pairs.push((k.to_ascii_lowercase(), v.to_string()));
+                }
+                break;
+            }
+            if !a.starts_with('-') {
+                break;
+            }
+            i += 1;
+        }
+        for (key, value) in pairs {
+            let runs_code = key.starts_with("alias.") && value.starts_with('!')
+                || matches!(
+                    key.as_str(),
+                    "core.sshcommand"
+                        | "core.pager"
+                        | "core.editor"
+                        | "core.fsmonitor"
+                        | "sequence.editor"
+                        | "diff.external"
+                        | "gpg.program"
+                        | "credential.helper"
+                        | "uploadpack.packobjectshook"
+                        | "core.gitproxy"
+                )
+                || key.starts_with("pager.")
+                || key.starts_with("filter.")
+                    && (key.ends_with(".clean")
+                        || key.ends_with(".smudge")
+                        || key.ends_with(".process"));
+            if key == "core.hookspath" {
+                self.write(&format!("{value}/pre-commit"));
+            }
+            if runs_code {
+                let code = value.strip_prefix('!').unwrap_or(&value);
+                let mut v = via.to_vec();
+                v.push(format!("git {key}"));
+                self.source(code, &v, depth + 1, &[]);
+            }
+        }
     }
 
     /// The effects of an interpreter's inline code.
