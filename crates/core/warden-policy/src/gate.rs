@@ -105,6 +105,18 @@ pub struct Verdict {
 }
 
 impl Verdict {
+    /// `input` after this verdict's rewrites, when the decision is modify.
+    pub fn updated_input(&self, input: Option<&Value>) -> Option<Value> {
+        if self.decision != Decision::Modify {
+            return None;
+        }
+        let mut input = input?.clone();
+        for m in &self.modifications {
+            m.apply(&mut input);
+        }
+        Some(input)
+    }
+
     /// A verdict for input that could not be evaluated: fail closed with `decision`.
     pub fn failed(decision: Decision, reason: impl Into<String>) -> Self {
         Verdict {
