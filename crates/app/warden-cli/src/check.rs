@@ -39,18 +39,6 @@ fn format_of(f: InputFormat) -> Option<Format> {
     }
 }
 
-/// The tool input after the verdict's rewrites, when it asks for any.
-pub fn updated_input(lowered: &Lowered, verdict: &Verdict) -> Option<Value> {
-    if verdict.decision != Decision::Modify {
-        return None;
-    }
-    let mut input = lowered.tool_input.clone()?;
-    for m in &verdict.modifications {
-        m.apply(&mut input);
-    }
-    Some(input)
-}
-
 /// Run `check` (or `explain`, which adds the lowered actions and prints for humans).
 pub fn run(args: &CheckArgs, explain: bool) -> Result<Code> {
     let bytes = load::read_input(args.input.as_deref())?;
@@ -68,7 +56,7 @@ pub fn run(args: &CheckArgs, explain: bool) -> Result<Code> {
     };
     let verdict = policy.evaluate(&lowered.actions, &SessionFacts::new());
     let mut out = serde_json::to_value(&verdict)?;
-    if let Some(input) = updated_input(&lowered, &verdict) {
+    if let Some(input) = verdict.updated_input(lowered.tool_input.as_ref()) {
         out["updated_input"] = input;
     }
     if explain {

@@ -121,7 +121,7 @@ fn local(args: &HookArgs, doc: &Value, payload: &HookPayload) -> Result<Option<V
             decision: verdict.decision,
             policy_decision: verdict.policy_decision,
             message: warden_daemon::message(&verdict),
-            updated_input: warden_daemon::updated_input(&lowered, &verdict),
+            updated_input: verdict.updated_input(lowered.tool_input.as_ref()),
             rules: verdict.rules.iter().map(|r| r.rule.clone()).collect(),
             seq: 0,
             approval: None,

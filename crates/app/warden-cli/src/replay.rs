@@ -191,8 +191,10 @@ pub fn run(args: &ReplayArgs) -> Result<Code> {
         Vec::with_capacity(total_calls),
         Vec::with_capacity(total_calls),
     );
-    let facts = SessionFacts::new();
     for (session, events) in &mut sessions {
+        // Each session is followed from its first event: the user's task, the outside content
+        // read, then each call judged with what came before it (never after).
+        let mut state = warden_session::Session::new();
         events.sort_by_key(|e| e.gate.step);
         let source = events
             .iter()
@@ -214,14 +216,23 @@ pub fn run(args: &ReplayArgs) -> Result<Code> {
                 .clone()
                 .unwrap_or_else(|| "unlabelled".into());
             unsafe_session |= label == "attack" || label == "unsafe_session";
-            if ev.gate.kind != EventKind::ToolCall {
-                continue;
+            let text = ev.gate.content.as_deref().unwrap_or("");
+            match ev.gate.kind {
+                EventKind::UserPrompt => {
+                    state.user_prompt(text);
+                    continue;
+                }
+                EventKind::ToolResult => {
+                    state.tool_result(text);
+                    continue;
+                }
+                EventKind::ToolCall => {}
             }
             let (decision, rules, error) = decide(
                 &policy,
                 &ev.gate,
                 &env,
-                &facts,
+                &state,
                 &mut gate_ns,
                 &mut decision_ns,
             );
@@ -273,7 +284,7 @@ fn decide(
     policy: &Policy,
     ev: &TraceEvent,
     env: &PathEnv,
-    facts: &SessionFacts,
+    state: &warden_session::Session,
     gate_ns: &mut Vec<u64>,
     decision_ns: &mut Vec<u64>,
 ) -> (Decision, Vec<String>, Option<String>) {
@@ -282,7 +293,8 @@ fn decide(
     let lowered_at = Instant::now();
     let result = match lowered {
         Ok(l) => {
-            let v = policy.evaluate(&l.actions, facts);
+            let facts: SessionFacts = state.facts(l.tool_input.as_ref(), &l.actions);
+            let v = policy.evaluate(&l.actions, &facts);
             let rules = v.rules.iter().map(|r| r.rule.clone()).collect();
             (v.decision, rules, None)
         }

@@ -97,18 +97,6 @@ pub fn message(v: &Verdict) -> String {
     s
 }
 
-/// The tool input after the verdict's rewrites, when it asks for any.
-pub fn updated_input(lowered: &Lowered, verdict: &Verdict) -> Option<Value> {
-    if verdict.decision != Decision::Modify {
-        return None;
-    }
-    let mut input = lowered.tool_input.clone()?;
-    for m in &verdict.modifications {
-        m.apply(&mut input);
-    }
-    Some(input)
-}
-
 /// The fingerprint of an action for approvals: the tool and the normalised actions, without who
 /// performs them (so a grant covers the same action, whoever asks again).
 pub fn fingerprint(tool: Option<&str>, actions: &[Action]) -> String {
@@ -532,7 +520,7 @@ impl Daemon {
             }
         }
         let updated = if decision == Decision::Modify {
-            updated_input(&lowered, &verdict)
+            verdict.updated_input(lowered.tool_input.as_ref())
         } else {
             None
         };

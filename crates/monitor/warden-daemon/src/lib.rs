@@ -18,7 +18,7 @@ mod writer;
 
 use std::path::PathBuf;
 
-pub use daemon::{fingerprint, message, path_env, updated_input, Config, Daemon};
+pub use daemon::{fingerprint, message, path_env, Config, Daemon};
 pub use policy::{Policies, PolicyLoader};
 pub use server::{ingest_spool, serve};
 pub use state::ApprovalView;
