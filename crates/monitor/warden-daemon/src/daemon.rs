@@ -79,6 +79,14 @@ pub struct Daemon {
     ids: AtomicU64,
 }
 
+/// Text of a prompt or tool output, whatever JSON shape it came in.
+fn text_of(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
 /// The text the agent is shown: the reason, the rules, and what to do instead.
 pub fn message(v: &Verdict) -> String {
     let rules: Vec<&str> = v
@@ -345,6 +353,33 @@ impl Daemon {
             _ => {
                 let halted = self.state().is_halted(ctx.session.as_deref());
                 let mut body = json!({"event": event, "agent": agent, "subagent": ctx.subagent});
+                // Feed session analysis: the user's words are the task, tool output is outside content.
+                if let Some(session) = ctx.session.clone() {
+                    let text = match event.as_str() {
+                        "UserPromptSubmit" => payload.get("prompt").map(text_of),
+                        "PostToolUse" => payload
+                            .get("tool_response")
+                            .or_else(|| payload.get("tool_output"))
+                            .map(text_of),
+                        _ => None,
+                    };
+                    if let Some(text) = text {
+                        let mut st = self.state();
+                        if st.sessions.len() >= crate::state::SESSIONS_KEPT
+                            && !st.sessions.contains_key(&session)
+                        {
+                            if let Some(k) = st.sessions.keys().next().cloned() {
+                                st.sessions.remove(&k);
+                            }
+                        }
+                        let s = st.sessions.entry(session).or_default();
+                        if event == "UserPromptSubmit" {
+                            s.user_prompt(&text);
+                        } else {
+                            s.tool_result(&text);
+                        }
+                    }
+                }
                 match event.as_str() {
                     "UserPromptSubmit" => {
                         body["prompt"] = clip(payload.get("prompt").unwrap_or(&Value::Null), 65536)
@@ -479,7 +514,19 @@ impl Daemon {
             )
         } else {
             match &policy {
-                Ok(p) => p.evaluate(&lowered.actions, &SessionFacts::new()),
+                Ok(p) => {
+                    let facts: SessionFacts = ctx
+                        .session
+                        .as_deref()
+                        .and_then(|id| {
+                            self.state()
+                                .sessions
+                                .get(id)
+                                .map(|s| s.facts(lowered.tool_input.as_ref(), &lowered.actions))
+                        })
+                        .unwrap_or_default();
+                    p.evaluate(&lowered.actions, &facts)
+                }
                 Err(e) => Verdict::failed(
                     Decision::Deny,
                     format!("the project policy does not load: {e}"),

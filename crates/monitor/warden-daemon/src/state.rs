@@ -66,7 +66,13 @@ pub(crate) struct State {
     pub answered: Vec<ApprovalView>,
     /// Subagent (or child session) id -> parent session.
     pub lineage: HashMap<String, String>,
+    /// Session analysis (the user's task, outside content read), by session. In memory only
+    /// for now: a restart forgets it (the audit log keeps the events it was built from).
+    pub sessions: HashMap<String, warden_session::Session>,
 }
+
+/// How many sessions' analysis state is kept; the oldest-looking is dropped beyond it.
+pub(crate) const SESSIONS_KEPT: usize = 10_000;
 
 /// How many answered approvals are kept for `approvals list --all`.
 pub(crate) const ANSWERED_KEPT: usize = 1000;
