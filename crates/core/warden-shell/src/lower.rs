@@ -16,7 +16,7 @@ pub const MAX_DEPTH: usize = 8;
 pub const MAX_COMMAND_BYTES: usize = 64 * 1024;
 
 /// Longest the walk of one command may take (the parse has its own budget).
-const LOWER_BUDGET: Duration = Duration::from_millis(if cfg!(debug_assertions) { 50 } else { 4 });
+const LOWER_BUDGET: Duration = Duration::from_millis(if cfg!(debug_assertions) { 50 } else { 3 });
 
 /// Most actions one command may lower to before the rest is called opaque.
 const MAX_ACTIONS: usize = 4096;

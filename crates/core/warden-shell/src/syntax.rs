@@ -15,7 +15,7 @@ use tree_sitter::{Node, Parser};
 /// Longest a parse may take before the command is called unreadable (debug builds, ten times
 /// slower, get more so tests decide the same as release).
 pub(crate) const PARSE_BUDGET: Duration =
-    Duration::from_millis(if cfg!(debug_assertions) { 50 } else { 4 });
+    Duration::from_millis(if cfg!(debug_assertions) { 50 } else { 3 });
 
 /// Deepest syntax nesting walked; deeper input is reported as too deep.
 pub(crate) const MAX_NODE_DEPTH: usize = 256;
