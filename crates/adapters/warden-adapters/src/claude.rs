@@ -52,16 +52,48 @@ pub struct HookPayload {
     pub model: Option<String>,
 }
 
+/// Every hook event Warden knows by name.
+pub const KNOWN_EVENTS: &[&str] = &[
+    "PreToolUse",
+    "PermissionRequest",
+    "PostToolUse",
+    "PostToolUseFailure",
+    "UserPromptSubmit",
+    "SessionStart",
+    "SessionEnd",
+    "SubagentStart",
+    "SubagentStop",
+    "Stop",
+    "Notification",
+    "PreCompact",
+    "ConfigChange",
+];
+
+/// The event's canonical name: known names whatever their case or spacing; an unknown event
+/// that carries a tool call is gated like `PreToolUse`, because letting it pass would be a
+/// silent allow.
+pub fn canonical_event(name: &str, has_tool: bool) -> String {
+    let t = name.trim();
+    match KNOWN_EVENTS.iter().find(|k| k.eq_ignore_ascii_case(t)) {
+        Some(k) => (*k).to_string(),
+        None if has_tool => "PreToolUse".to_string(),
+        None => t.to_string(),
+    }
+}
+
 /// Hook events that carry a tool call to gate.
 pub const TOOL_EVENTS: &[&str] = &["PreToolUse", "PermissionRequest"];
 
 impl HookPayload {
     /// Parse a payload from JSON.
     pub fn from_value(v: &Value) -> Result<Self, AdapterError> {
-        serde_json::from_value(v.clone()).map_err(|e| AdapterError::Field {
-            field: field_of(&e.to_string()),
-            expected: "of the hook payload's type",
-        })
+        let mut p: HookPayload =
+            serde_json::from_value(v.clone()).map_err(|e| AdapterError::Field {
+                field: field_of(&e.to_string()),
+                expected: "of the hook payload's type",
+            })?;
+        p.hook_event_name = canonical_event(&p.hook_event_name, p.tool_name.is_some());
+        Ok(p)
     }
 
     /// Whether this event gates a tool call.
@@ -410,6 +442,24 @@ mod tests {
         let mut p = payload("Bash", json!({"command": "ls"}));
         p["hook_event_name"] = json!("Stop");
         assert_eq!(lower(&p, &env()), Err(AdapterError::Event("Stop".into())));
+    }
+
+    #[test]
+    fn odd_event_names_with_a_tool_are_gated() {
+        for name in ["PreToolUse ", "pretooluse", "Whatever"] {
+            let mut p = payload("Bash", json!({"command": "cat ~/.ssh/id_rsa"}));
+            p["hook_event_name"] = json!(name);
+            let l = lower(&p, &env()).unwrap();
+            assert!(
+                l.actions.iter().any(|a| a.kind() == ActionKind::FileRead),
+                "{name}"
+            );
+        }
+        let p = json!({"hook_event_name": "SomethingNew", "session_id": "s"});
+        assert_eq!(
+            HookPayload::from_value(&p).unwrap().hook_event_name,
+            "SomethingNew"
+        );
     }
 
     #[test]

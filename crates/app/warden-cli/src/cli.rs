@@ -50,12 +50,30 @@ pub enum Command {
     BenchDaemon(BenchArgs),
 }
 
+/// The timeout `warden init` gives every Warden hook in the agent's settings, in seconds.
+pub const AGENT_HOOK_TIMEOUT_SECS: u64 = 120;
+
+/// Longest a hook may wait for an approval: with the hook's own timeout on top it must stay
+/// under [`AGENT_HOOK_TIMEOUT_SECS`], or the agent kills the hook and goes ahead.
+pub const MAX_APPROVAL_WAIT: std::time::Duration = std::time::Duration::from_secs(100);
+
+/// Parse an approval wait, at most [`MAX_APPROVAL_WAIT`].
+pub fn approval_wait(s: &str) -> Result<std::time::Duration, String> {
+    let d = duration(s)?;
+    if d > MAX_APPROVAL_WAIT {
+        return Err(format!(
+            "`{s}` is longer than the {}s a hook may wait: the agent would kill the hook and go ahead",
+            MAX_APPROVAL_WAIT.as_secs()
+        ));
+    }
+    Ok(d)
+}
+
 /// Parse a duration: `5s`, `500ms`, `2m`, or a number of seconds.
 pub fn duration(s: &str) -> Result<std::time::Duration, String> {
     if let Ok(secs) = s.parse::<f64>() {
-        if secs.is_finite() && secs >= 0.0 {
-            return Ok(std::time::Duration::from_secs_f64(secs));
-        }
+        return std::time::Duration::try_from_secs_f64(secs)
+            .map_err(|e| format!("`{s}` is not a usable number of seconds ({e})"));
     }
     humantime::parse_duration(s)
         .map_err(|e| format!("`{s}` is not a duration ({e}); try `5s` or `500ms`"))
@@ -126,7 +144,7 @@ pub struct ServeArgs {
     #[arg(long)]
     pub no_approvals: bool,
     /// How long a hook waits for a human to answer an approval.
-    #[arg(long, value_parser = duration, default_value = "55s")]
+    #[arg(long, value_parser = approval_wait, default_value = "55s")]
     pub approval_timeout: std::time::Duration,
     /// The decision when nobody answers in time.
     #[arg(long, value_enum, default_value_t = TimeoutDecision::Deny)]

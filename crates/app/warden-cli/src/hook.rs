@@ -8,7 +8,8 @@
 //! - ask: `"ask"` (Claude Code shows its prompt). Codex cannot ask from a hook, so ask becomes
 //!   deny there, saying a human must approve. With approvals on (the default), the monitor holds
 //!   the hook while `warden approvals` is answered, and ask rarely reaches the agent;
-//! - modify: `"allow"` with `updatedInput`, the rewritten tool input;
+//! - modify: `"ask"` with `updatedInput`, so the human approves the rewritten input (Codex,
+//!   which cannot ask, gets deny); a rewrite that changes nothing says nothing;
 //! - allow: no decision at all, so the agent's own permission system still applies (Warden never
 //!   widens what the agent may do);
 //! - `PermissionRequest` events get `decision.behavior` instead; other gated events get
@@ -177,21 +178,26 @@ pub fn render(agent: Agent, event: &str, a: &Answer) -> Option<Value> {
     }
     let decision = match (agent, a.decision) {
         (_, Decision::Allow) => return None,
-        (Agent::Codex, Decision::Ask) => Decision::Deny,
+        // A rewrite that changes nothing is no objection; it must never turn into an approval.
+        (_, Decision::Modify) if a.updated_input.is_none() => return None,
+        (Agent::Codex, Decision::Ask | Decision::Modify) => Decision::Deny,
         (_, d) => d,
     };
     let mut reason = a.message.clone();
     if agent == Agent::Codex && a.decision == Decision::Ask {
         reason.push_str(" (this needs a human's approval, which Codex hooks cannot ask for; ask the user to run it or to change the policy)");
     }
+    if agent == Agent::Codex && a.decision == Decision::Modify {
+        reason.push_str(" (Warden would rewrite this input, and Codex hooks cannot show a rewrite for approval; retry without the flagged content)");
+    }
     let updated = a.updated_input.clone();
     match event {
         "PermissionRequest" => {
             let behavior = match decision {
                 Decision::Deny => "deny",
-                Decision::Modify => "allow",
-                // The permission dialog is the human check: leave it to show.
-                Decision::Ask | Decision::Allow => return None,
+                // The permission dialog is the human check: leave it to show. (A rewrite was
+                // already offered at PreToolUse; answering "allow" here would skip the human.)
+                Decision::Modify | Decision::Ask | Decision::Allow => return None,
             };
             let mut d = json!({"behavior": behavior, "message": reason});
             if let Some(u) = updated {
@@ -200,10 +206,12 @@ pub fn render(agent: Agent, event: &str, a: &Answer) -> Option<Value> {
             Some(json!({"hookSpecificOutput": {"hookEventName": event, "decision": d}}))
         }
         "PreToolUse" => {
+            // A rewrite is shown to the human for approval ("ask" with `updatedInput`): Warden
+            // never answers "allow", which would skip the agent's own permission check.
             let permission = match decision {
                 Decision::Deny => "deny",
-                Decision::Ask => "ask",
-                Decision::Modify | Decision::Allow => "allow",
+                Decision::Ask | Decision::Modify => "ask",
+                Decision::Allow => return None,
             };
             let mut out = json!({
                 "hookEventName": event,

@@ -91,12 +91,10 @@ pub fn apply(mut doc: Value, agent: Agent, command: &str, uninstall: bool) -> Re
     strip(hooks, name);
     if !uninstall {
         for (event, takes_matcher) in events {
-            // The pre-tool hook may hold the agent while a human answers an approval.
-            let timeout = if *event == "PreToolUse" || *event == "PermissionRequest" {
-                60
-            } else {
-                10
-            };
+            // Any gated hook may hold the agent while a human answers an approval (at most
+            // `MAX_APPROVAL_WAIT` plus the hook's own timeout); an agent that kills a hook
+            // first would go ahead, so every Warden hook gets room beyond that.
+            let timeout = crate::cli::AGENT_HOOK_TIMEOUT_SECS;
             let hook = json!({"type": "command", "command": format!("{command} hook {name}"), "timeout": timeout});
             let mut group = json!({"hooks": [hook]});
             if *takes_matcher {

@@ -27,6 +27,14 @@ use cli::{Cli, Command};
 static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
+    // An agent treats any exit code but 2 as "go ahead"; a panic exits 101. In a hook, every
+    // failure must block, so a panic ends the process with 2 and the reason.
+    if std::env::args().nth(1).as_deref() == Some("hook") {
+        std::panic::set_hook(Box::new(|info| {
+            eprintln!("warden blocked this action because it failed while checking it: {info}");
+            std::process::exit(exit::Code::Error as i32);
+        }));
+    }
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Check(args) => check::run(&args, false),

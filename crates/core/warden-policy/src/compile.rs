@@ -942,6 +942,16 @@ fn check_layers(files: &[LoadedFile], errors: &mut Vec<PolicyError>) {
                     Some("set `mode:` in your user policy".into()),
                 ));
             }
+            // A repository that may rewrite tool input could turn any call into its own.
+            for (i, r) in f.spec.rules.iter().enumerate() {
+                if r.decision == Decision::Modify {
+                    errors.push(f.text.invalid(
+                        f.locator.span(&format!("rules[{i}].decision")),
+                        "a project policy cannot rewrite tool input (`decision: modify`)".into(),
+                        Some("a repository may only add restrictions (deny, ask); put modify rules in your user policy".into()),
+                    ));
+                }
+            }
         }
         for (i, id) in f.spec.disable.iter().enumerate() {
             let at = format!("disable[{i}]");

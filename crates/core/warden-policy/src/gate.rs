@@ -105,16 +105,18 @@ pub struct Verdict {
 }
 
 impl Verdict {
-    /// `input` after this verdict's rewrites, when the decision is modify.
+    /// `input` after this verdict's rewrites, when the decision is modify and they change it.
     pub fn updated_input(&self, input: Option<&Value>) -> Option<Value> {
         if self.decision != Decision::Modify {
             return None;
         }
-        let mut input = input?.clone();
+        let original = input?;
+        let mut input = original.clone();
         for m in &self.modifications {
             m.apply(&mut input);
         }
-        Some(input)
+        // A rewrite that changes nothing is no rewrite.
+        (input != *original).then_some(input)
     }
 
     /// A verdict for input that could not be evaluated: fail closed with `decision`.

@@ -96,6 +96,13 @@ static SOCKET: LazyLock<Option<Regex>> = LazyLock::new(|| {
     ))
 });
 
+/// Connecting to a Unix socket by path: another process's control channel.
+static UNIX_CONNECT: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    re(&format!(
+        r"(?:connect|createConnection|UNIXSocket\.new|UNIXSocket\.open)\s*\(\s*(?:path\s*[:=]\s*)?{STR}\s*\)"
+    ))
+});
+
 /// Signs that the code sends data.
 static SENDS: LazyLock<Option<Regex>> = LazyLock::new(|| {
     re(
@@ -188,6 +195,11 @@ pub(crate) fn scan(code: &str) -> Effects {
             e.sends = true;
         }
     });
+    literals(&UNIX_CONNECT, code, |c| {
+        if let Some(p) = last_str(c).filter(|p| p.starts_with('/') || p.starts_with('~')) {
+            e.writes.push(p);
+        }
+    });
     e.sends |= SENDS.as_ref().is_some_and(|r| r.is_match(code)) && !e.connects.is_empty();
     e.dynamic = DYNAMIC.as_ref().is_some_and(|r| r.is_match(code));
     // Paths that are really URLs or empty are not files.
@@ -260,6 +272,8 @@ mod tests {
             r#"import socket,os;s=socket.socket();s.connect(("10.0.0.1",4444));os.dup2(s.fileno(),0)"#,
         );
         assert_eq!(e.connects, ["tcp://10.0.0.1:4444"]);
+        let e = scan("import socket; s=socket.socket(socket.AF_UNIX); s.connect('/home/u/.local/state/warden/warden.sock')");
+        assert_eq!(e.writes, ["/home/u/.local/state/warden/warden.sock"]);
         let e = scan("open('out.txt', 'w').write('x')");
         assert_eq!(
             (e.writes.as_slice(), e.reads.len()),

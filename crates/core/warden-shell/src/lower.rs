@@ -758,7 +758,7 @@ impl Lowerer {
             "sudo" | "doas" | "nohup" | "time" | "nice" | "ionice" | "timeout" | "stdbuf"
             | "env" | "command" | "builtin" | "exec" | "xargs" | "unbuffer" | "chrt"
             | "taskset" | "setsid" | "torsocks" | "proxychains" | "proxychains4" | "strace"
-            | "ltrace" | "caffeinate" | "flock" | "firejail" | "chroot" | "runuser" => {
+            | "ltrace" | "caffeinate" | "flock" | "firejail" | "chroot" | "runuser" | "coproc" => {
                 if program == "command" && args.first().is_some_and(|a| a == "-v" || a == "-V") {
                     return Some(program);
                 }
@@ -806,9 +806,52 @@ impl Lowerer {
                     self.source(&args.join(" "), &inner_via, depth + 1, upstream);
                 }
             }
+            // `source FILE` runs FILE's code here: like `bash FILE`, and code from stdin or a
+            // process substitution (`source <(curl x)`) is code Warden cannot see.
             "source" | "." => {
                 if let Some(f) = args.first() {
-                    self.read(f);
+                    if f.starts_with("/dev/fd/") || f == "/dev/stdin" || f == "-" {
+                        inner_via.push(format!("{program} stdin"));
+                        match heredoc {
+                            Some(body) => self.source(body, &inner_via, depth + 1, &[]),
+                            None => self.opaque_exec(
+                                line,
+                                "code sourced from a stream is only known at run time",
+                                &inner_via,
+                            ),
+                        }
+                        if let Some(Operation::Exec(e)) =
+                            self.out.iter_mut().rev().find_map(|a| match &mut a.op {
+                                Operation::Exec(e) if e.program == program => Some(&mut a.op),
+                                _ => None,
+                            })
+                        {
+                            e.facts.stdin_from = upstream.to_vec();
+                        }
+                    } else {
+                        self.read(f);
+                    }
+                }
+            }
+            // `trap 'code' EXIT`: the code runs later, in this shell.
+            "trap" => {
+                if let Some(code) = args.first().filter(|a| !a.starts_with('-')) {
+                    inner_via.push("trap".into());
+                    self.source(code, &inner_via, depth + 1, &[]);
+                }
+            }
+            // `script -c 'code'`: runs the code in a new shell.
+            "script" => {
+                let is_c = |a: &String| {
+                    a == "-c"
+                        || a == "--command"
+                        || (a.starts_with('-') && !a.starts_with("--") && a.ends_with('c'))
+                };
+                if let Some(pos) = args.iter().position(is_c) {
+                    if let Some(code) = args.get(pos + 1) {
+                        inner_via.push("script -c".into());
+                        self.source(code, &inner_via, depth + 1, upstream);
+                    }
                 }
             }
             "watch" => {
@@ -821,6 +864,17 @@ impl Lowerer {
                     .collect::<Vec<_>>()
                     .join(" ");
                 self.source(&joined, &inner_via, depth + 1, upstream);
+            }
+            // `busybox cat f`: the applet is the command (`busybox sh -c` stays a shell).
+            "busybox"
+                if args
+                    .first()
+                    .is_some_and(|a| !a.starts_with('-') && !SHELLS.contains(&a.as_str())) =>
+            {
+                inner_via.push("busybox".into());
+                return self
+                    .command(rest_words, line, &inner_via, depth + 1, upstream, heredoc)
+                    .or(Some(program));
             }
             p if SHELLS.contains(&p) => {
                 let mut i = 0;
@@ -1238,7 +1292,11 @@ impl Lowerer {
                     &["-p", "-s", "-w", "-i", "-q", "-e", "-c", "-x", "-X"],
                 )
                 .collect();
-                if let Some(h) = ops.first() {
+                if has("-U") {
+                    if let Some(sock) = ops.first() {
+                        self.write(sock);
+                    }
+                } else if let Some(h) = ops.first() {
                     let port = ops.get(1).map(|p| format!(":{p}")).unwrap_or_default();
                     let sends = piped || has("-e") || has("-c");
                     self.net(None, &format!("{h}{port}"), sends, Some("tcp"));
@@ -1251,6 +1309,18 @@ impl Lowerer {
                         if let Some(rest) = lower.strip_prefix(proto) {
                             let hostport = rest.split(',').next().unwrap_or(rest);
                             self.net(None, hostport, true, Some("tcp"));
+                        }
+                    }
+                    // Connecting to a Unix socket writes to it (another process's control channel).
+                    for proto in [
+                        "UNIX-CONNECT:",
+                        "UNIX-CLIENT:",
+                        "UNIX-SENDTO:",
+                        "unix-connect:",
+                        "unix-client:",
+                    ] {
+                        if let Some(p) = o.strip_prefix(proto) {
+                            self.write(p.split(',').next().unwrap_or(p));
                         }
                     }
                     if let Some(f) = o.strip_prefix("FILE:").or_else(|| o.strip_prefix("OPEN:")) {
@@ -1406,6 +1476,13 @@ impl Lowerer {
                 _ => (a.as_str(), None),
             };
             let value = |i: usize| inline.clone().or_else(|| args.get(i + 1).cloned());
+            if matches!(name, "--unix-socket" | "--abstract-unix-socket") {
+                if let Some(sock) = value(i) {
+                    self.write(&sock);
+                }
+                i += if inline.is_some() { 1 } else { 2 };
+                continue;
+            }
             match name {
                 "-d" | "--data" | "--data-binary" | "--data-raw" | "--data-urlencode"
                 | "--json" | "-F" | "--form" => {

@@ -40,7 +40,9 @@ pub fn call(
     mut on_pending: impl FnMut(&str, u64),
 ) -> Result<Response, ClientError> {
     let start = Instant::now();
-    let mut deadline = start + timeout;
+    // Absurd timeouts saturate instead of overflowing the clock.
+    let far = Duration::from_secs(24 * 3600);
+    let mut deadline = start + timeout.min(far);
     let stream = UnixStream::connect(socket).map_err(|source| ClientError::Unreachable {
         path: socket.display().to_string(),
         source,
@@ -82,7 +84,8 @@ pub fn call(
         match resp {
             Response::Pending { approval, wait_ms } => {
                 on_pending(&approval, wait_ms);
-                deadline = Instant::now() + Duration::from_millis(wait_ms) + timeout;
+                deadline =
+                    Instant::now() + Duration::from_millis(wait_ms).min(far) + timeout.min(far);
             }
             other => return Ok(other),
         }
