@@ -71,12 +71,7 @@ pub fn approval_wait(s: &str) -> Result<std::time::Duration, String> {
 
 /// Parse a duration: `5s`, `500ms`, `2m`, or a number of seconds.
 pub fn duration(s: &str) -> Result<std::time::Duration, String> {
-    if let Ok(secs) = s.parse::<f64>() {
-        return std::time::Duration::try_from_secs_f64(secs)
-            .map_err(|e| format!("`{s}` is not a usable number of seconds ({e})"));
-    }
-    humantime::parse_duration(s)
-        .map_err(|e| format!("`{s}` is not a duration ({e}); try `5s` or `500ms`"))
+    warden_daemon::parse_duration(s)
 }
 
 /// Where the monitor is.

@@ -31,7 +31,7 @@ use warden_adapters::claude::HookPayload;
 use warden_adapters::Format;
 use warden_daemon::client::{self, ClientError};
 use warden_daemon::proto::{Answer, ClientEnv, Request, Response};
-use warden_policy::{Decision, SessionFacts};
+use warden_policy::SessionFacts;
 
 use crate::check::{input_cwd, workspace_for};
 use crate::cli::{Agent, Fallback, HookArgs};
@@ -171,62 +171,7 @@ fn spool(args: &HookArgs, entry: &Value) -> Result<()> {
     Ok(())
 }
 
-/// The hook answer for `a`, or `None` for no objection.
+/// The hook answer for `a`, or `None` for no objection (see [`warden_daemon::hook::render`]).
 pub fn render(agent: Agent, event: &str, a: &Answer) -> Option<Value> {
-    if !a.gated {
-        return None;
-    }
-    let decision = match (agent, a.decision) {
-        (_, Decision::Allow) => return None,
-        // A rewrite that changes nothing is no objection; it must never turn into an approval.
-        (_, Decision::Modify) if a.updated_input.is_none() => return None,
-        (Agent::Codex, Decision::Ask | Decision::Modify) => Decision::Deny,
-        (_, d) => d,
-    };
-    let mut reason = a.message.clone();
-    if agent == Agent::Codex && a.decision == Decision::Ask {
-        reason.push_str(" (this needs a human's approval, which Codex hooks cannot ask for; ask the user to run it or to change the policy)");
-    }
-    if agent == Agent::Codex && a.decision == Decision::Modify {
-        reason.push_str(" (Warden would rewrite this input, and Codex hooks cannot show a rewrite for approval; retry without the flagged content)");
-    }
-    let updated = a.updated_input.clone();
-    match event {
-        "PermissionRequest" => {
-            let behavior = match decision {
-                Decision::Deny => "deny",
-                // The permission dialog is the human check: leave it to show. (A rewrite was
-                // already offered at PreToolUse; answering "allow" here would skip the human.)
-                Decision::Modify | Decision::Ask | Decision::Allow => return None,
-            };
-            let mut d = json!({"behavior": behavior, "message": reason});
-            if let Some(u) = updated {
-                d["updatedInput"] = u;
-            }
-            Some(json!({"hookSpecificOutput": {"hookEventName": event, "decision": d}}))
-        }
-        "PreToolUse" => {
-            // A rewrite is shown to the human for approval ("ask" with `updatedInput`): Warden
-            // never answers "allow", which would skip the agent's own permission check.
-            let permission = match decision {
-                Decision::Deny => "deny",
-                Decision::Ask | Decision::Modify => "ask",
-                Decision::Allow => return None,
-            };
-            let mut out = json!({
-                "hookEventName": event,
-                "permissionDecision": permission,
-                "permissionDecisionReason": reason,
-            });
-            if let Some(u) = updated {
-                out["updatedInput"] = u;
-            }
-            Some(json!({"hookSpecificOutput": out}))
-        }
-        // Other gated events (ConfigChange, a halted session's prompt) can only be blocked.
-        _ => match decision {
-            Decision::Deny | Decision::Ask => Some(json!({"decision": "block", "reason": reason})),
-            Decision::Modify | Decision::Allow => None,
-        },
-    }
+    warden_daemon::hook::render(agent_name(agent), event, a)
 }

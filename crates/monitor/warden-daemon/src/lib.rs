@@ -9,6 +9,7 @@
 
 pub mod client;
 mod daemon;
+pub mod hook;
 pub mod http;
 mod policy;
 pub mod proto;
@@ -25,6 +26,16 @@ pub use state::ApprovalView;
 
 /// The socket's file name in the state directory.
 pub const SOCKET_FILE: &str = "warden.sock";
+
+/// Parse a duration: `5s`, `500ms`, `2m`, or a number of seconds.
+pub fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
+    if let Ok(secs) = s.parse::<f64>() {
+        return std::time::Duration::try_from_secs_f64(secs)
+            .map_err(|e| format!("`{s}` is not a usable number of seconds ({e})"));
+    }
+    humantime::parse_duration(s)
+        .map_err(|e| format!("`{s}` is not a duration ({e}); try `5s` or `500ms`"))
+}
 /// The spool directory's name in the state directory (events decided locally while the daemon
 /// was unreachable).
 pub const SPOOL_DIR: &str = "spool";

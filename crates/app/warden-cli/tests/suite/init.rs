@@ -89,3 +89,22 @@ fn codex_and_project_scope() {
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(proj.join(".claude/settings.json").is_file());
 }
+
+#[test]
+fn the_slim_hook_client_takes_the_agent_directly() {
+    let h = home();
+    let r = warden(
+        h.path(),
+        &["init", "claude-code", "--command", "/opt/bin/warden-hook"],
+        b"",
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let v: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(h.path().join(".claude/settings.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        v["hooks"]["PreToolUse"][0]["hooks"][0]["command"],
+        "/opt/bin/warden-hook claude-code"
+    );
+}

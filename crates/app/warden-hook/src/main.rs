@@ -1,0 +1,127 @@
+//! `warden-hook claude-code|codex`: the hook an agent runs before each action, kept small so it
+//! starts fast (the full `warden` binary carries the policy engine, the shell parser and the
+//! daemon, and takes about twice as long to start).
+//!
+//! It reads the payload, hands it to the monitor over its socket and prints the monitor's answer
+//! in the agent's format ([`warden_daemon::hook::render`], shared with `warden hook`). Anything
+//! it cannot do itself (a local fallback, policy options) it hands to `warden hook` with the
+//! same arguments. Every failure, a panic included, exits 2: agents treat any other non-zero
+//! code as "go ahead".
+
+use std::io::Read;
+use std::os::unix::process::CommandExt;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use serde_json::Value;
+use warden_daemon::client::{self, ClientError};
+use warden_daemon::proto::{ClientEnv, Request, Response};
+
+/// The exit code that blocks the action.
+const BLOCK: u8 = 2;
+
+/// Largest payload accepted, as in the full binary.
+const MAX_INPUT: u64 = 16 * 1024 * 1024;
+
+fn main() -> ExitCode {
+    std::panic::set_hook(Box::new(|info| {
+        eprintln!("warden blocked this action because it failed while checking it: {info}");
+        std::process::exit(i32::from(BLOCK));
+    }));
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let agent = match args.first().map(String::as_str) {
+        Some(a @ ("claude-code" | "codex")) if args.len() == 1 => a.to_string(),
+        // Options need the full binary (`--fallback local`, `--policy`, ...): hand over.
+        Some("claude-code" | "codex") => return hand_over(&args),
+        _ => {
+            eprintln!("usage: warden-hook claude-code|codex (options: use `warden hook`)");
+            return ExitCode::from(BLOCK);
+        }
+    };
+    if std::env::var("WARDEN_FALLBACK").is_ok_and(|v| v == "local") {
+        return hand_over(&args);
+    }
+    match run(&agent) {
+        Ok(Some(out)) => {
+            println!("{out}");
+            ExitCode::SUCCESS
+        }
+        Ok(None) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("warden blocked this action because it could not check it: {e}");
+            ExitCode::from(BLOCK)
+        }
+    }
+}
+
+fn run(agent: &str) -> Result<Option<Value>, String> {
+    let mut bytes = Vec::new();
+    std::io::stdin()
+        .take(MAX_INPUT + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("cannot read the payload: {e}"))?;
+    if bytes.len() as u64 > MAX_INPUT {
+        return Err(format!("the payload is over {MAX_INPUT} bytes"));
+    }
+    let doc: Value = serde_json::from_slice(&bytes)
+        .map_err(|e| format!("the payload is not valid JSON: {e}"))?;
+    let event = doc
+        .get("hook_event_name")
+        .and_then(Value::as_str)
+        .ok_or("the payload has no `hook_event_name`")?
+        .to_string();
+    let timeout = match std::env::var("WARDEN_HOOK_TIMEOUT") {
+        Ok(t) => warden_daemon::parse_duration(&t)?,
+        Err(_) => Duration::from_secs(5),
+    };
+    let socket = std::env::var_os("WARDEN_SOCKET")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            std::env::var_os("WARDEN_STATE_DIR")
+                .map(PathBuf::from)
+                .unwrap_or_else(warden_daemon::default_state_dir)
+                .join(warden_daemon::SOCKET_FILE)
+        });
+    let req_has_tool = doc.get("tool_name").is_some_and(|t| !t.is_null());
+    let req = Request::Hook {
+        agent: agent.to_string(),
+        payload: doc,
+        env: ClientEnv::from_process(),
+    };
+    let answer = client::call(&socket, &req, timeout, |id, wait| {
+        eprintln!(
+            "warden: waiting up to {} s for a human: `warden approvals approve {id}` or `warden approvals deny {id}`",
+            wait / 1000
+        );
+    });
+    match answer {
+        // The monitor canonicalised the event name; render with what it decided on.
+        Ok(Response::Answer(a)) => {
+            let has_tool = req_has_tool;
+            let event = warden_adapters::claude::canonical_event(&event, has_tool);
+            Ok(warden_daemon::hook::render(agent, &event, &a))
+        }
+        Ok(Response::Error { message }) => Err(message),
+        Ok(other) => Err(ClientError::Garbage(format!("unexpected {other:?}")).to_string()),
+        Err(e) => Err(format!("{e} (start it with `warden serve`)")),
+    }
+}
+
+/// Run `warden hook ARGS...` (the full binary next to this one, else on PATH) in this process.
+fn hand_over(args: &[String]) -> ExitCode {
+    let full = std::env::current_exe()
+        .ok()
+        .and_then(|p| p.parent().map(|d| d.join("warden")))
+        .filter(|p| p.is_file())
+        .unwrap_or_else(|| PathBuf::from("warden"));
+    let err = std::process::Command::new(&full)
+        .arg("hook")
+        .args(args)
+        .exec();
+    eprintln!(
+        "warden blocked this action because `{}` could not be run: {err}",
+        full.display()
+    );
+    ExitCode::from(BLOCK)
+}
