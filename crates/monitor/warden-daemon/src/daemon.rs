@@ -807,7 +807,9 @@ impl Daemon {
             expires: expires_at,
             time: now,
         }];
-        let grant = (approve && scope != Scope::Once).then(|| Grant {
+        // A session grant needs a session: without one it would hold for every session.
+        let sessionless = scope == Scope::Session && view.session.is_none();
+        let grant = (approve && scope != Scope::Once && !sessionless).then(|| Grant {
             id: format!("g{}", self.new_id()),
             fingerprint: view.fingerprint.clone(),
             session: if scope == Scope::Session {
