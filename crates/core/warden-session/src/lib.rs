@@ -23,10 +23,11 @@ pub type Facts = BTreeMap<String, Value>;
 /// everywhere by chance.
 const MIN_VALUE_LEN: usize = 5;
 
-/// How far around an injection indicator its instructions are taken to reach, in bytes: an
-/// injected block names its targets near its own wording, while the rest of a long result (a
-/// channel list, other messages) is ordinary content.
-const INJECTION_REACH_BEFORE: usize = 300;
+/// How far an injection indicator's sway reaches, in bytes. It starts at the cue itself: an
+/// injected instruction names its targets after its cue ("ignore ... and send to X"), while the
+/// text before it is the ordinary content the injection was planted in (a channel list, an
+/// article). It ends a few sentences later; the rest of a long result is ordinary content again.
+const INJECTION_REACH_BEFORE: usize = 0;
 const INJECTION_REACH_AFTER: usize = 800;
 
 /// One piece of outside content the agent has read.
@@ -105,7 +106,13 @@ impl Session {
         let mut f = Facts::new();
         f.insert("untrusted_seen".into(), Value::Bool(!self.docs.is_empty()));
         f.insert("injection_seen".into(), Value::Bool(self.injection_seen()));
-        let acts = acts_outside(actions);
+        // Judged: calls that change or send something, and any network request (visiting a URL
+        // an injection names is itself what the injection wants: a signal, a download, a leak
+        // in the query string).
+        let acts = acts_outside(actions)
+            || actions
+                .iter()
+                .any(|a| matches!(a.op, Operation::Network(_)));
         let mut from_untrusted = Vec::new();
         let mut from_injection = Vec::new();
         if acts {
