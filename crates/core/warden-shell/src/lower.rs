@@ -82,6 +82,8 @@ struct Lowerer {
     deadline: Option<Instant>,
     /// The deadline passed: everything after is skipped (an opaque action says so).
     out_of_time: bool,
+    /// A here-document or here-string given to an enclosing compound command.
+    stdin_doc: Option<String>,
 }
 
 /// Where the current words came from, for the actions they lower to.
@@ -256,13 +258,19 @@ impl Lowerer {
             }
             Item::Redirected { body, redirs } => {
                 let mut up = upstream.to_vec();
+                let mut doc = None;
                 for r in redirs {
                     if let Some(text) = self.redir(r, ctx, &mut up) {
-                        // Code fed to a compound command's stdin is read by what runs inside.
-                        let _ = text;
+                        doc = Some(text);
                     }
                 }
-                self.item(body, ctx, &up)
+                // Text fed to a compound command's stdin is read by what runs inside it
+                // (`{ bash; } <<< 'code'`).
+                let inner = doc.or_else(|| self.stdin_doc.clone());
+                let outer = std::mem::replace(&mut self.stdin_doc, inner);
+                let out = self.item(body, ctx, &up);
+                self.stdin_doc = outer;
+                out
             }
             Item::Func { name, body } => {
                 self.funcs.insert(name.clone(), (**body).clone());
@@ -601,7 +609,7 @@ impl Lowerer {
     /// Lower one simple command; returns the program that ran (for pipeline `stdin_from`).
     fn cmd(&mut self, c: &Cmd, ctx: &Ctx<'_>, upstream: &[String]) -> Option<String> {
         let mut up = upstream.to_vec();
-        let mut heredoc: Option<String> = None;
+        let mut heredoc: Option<String> = self.stdin_doc.clone();
         for r in &c.redirs {
             if let Some(text) = self.redir(r, ctx, &mut up) {
                 heredoc = Some(text);

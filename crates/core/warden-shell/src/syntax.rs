@@ -439,13 +439,24 @@ impl Walker<'_> {
         let mut redirs = Vec::new();
         let mut after = Vec::new();
         let mut body: Option<Item> = None;
+        // tree-sitter-bash reads `<<<` after some statements as an error `<<` followed by a `<`
+        // redirect; that pair is a here-string, not a read of a file named by the string.
+        let mut split_herestring = false;
         let mut c = n.walk();
         for (i, ch) in n.children(&mut c).enumerate() {
             if n.field_name_for_child(i as u32) == Some("body") {
                 body = Some(self.item(ch, d));
                 continue;
             }
+            let was_split = std::mem::take(&mut split_herestring);
             match ch.kind() {
+                "ERROR" if self.text(ch).trim() == "<<" => split_herestring = true,
+                "file_redirect" if was_split => match self.redirect(ch, d) {
+                    Some(Redir::File { op, target }) if op == "<" => {
+                        redirs.push(Redir::HereString(target))
+                    }
+                    other => redirs.extend(other),
+                },
                 "file_redirect" | "herestring_redirect" => redirs.extend(self.redirect(ch, d)),
                 "heredoc_redirect" => {
                     redirs.extend(self.redirect(ch, d));

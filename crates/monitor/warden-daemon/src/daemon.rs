@@ -173,19 +173,6 @@ struct Ctx {
     tool_use_id: Option<String>,
 }
 
-/// Events that are recorded only: the hook says nothing back.
-const RECORD_ONLY: &[&str] = &[
-    "PostToolUse",
-    "PostToolUseFailure",
-    "SessionStart",
-    "SessionEnd",
-    "SubagentStart",
-    "SubagentStop",
-    "Stop",
-    "Notification",
-    "PreCompact",
-];
-
 /// Cut long strings inside a value so one tool output cannot bloat the log.
 fn clip(v: &Value, max: usize) -> Value {
     match v {
@@ -403,7 +390,7 @@ impl Daemon {
                         body["payload"] = clip(&payload, 4096);
                     }
                 }
-                if !RECORD_ONLY.contains(&event.as_str()) && event != "UserPromptSubmit" {
+                if !warden_adapters::claude::KNOWN_EVENTS.contains(&event.as_str()) {
                     body["unknown_event"] = json!(true);
                 }
                 // A halted session cannot start new work: its prompts are blocked too.

@@ -73,6 +73,7 @@ const EVASIONS: &[(&str, &str)] = &[
     ("timeout 5 rm -rf ~", "destructive.delete-root"),
     ("bash -c 'rm -rf ~'", "destructive.delete-root"),
     ("eval \"rm -rf ~\"", "destructive.delete-root"),
+    ("{ bash; } <<< 'rm -rf ~'", "destructive.delete-root"),
     ("$(echo rm) -rf ~", "destructive.delete-root"),
     (
         "for d in / ~; do rm -rf $d; done",

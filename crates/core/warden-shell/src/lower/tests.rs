@@ -199,6 +199,15 @@ fn git_and_copy_effects() {
 }
 
 #[test]
+fn text_fed_to_a_compound_command_is_lowered() {
+    assert_eq!(
+        sketch("{ bash; } <<< 'rm -rf ~'"),
+        ["exec:bash", "exec:rm", "delete-r:/home/u"]
+    );
+    assert_eq!(sketch("cat 2>/dev/null <<< hi"), ["exec:cat"]);
+}
+
+#[test]
 fn heredoc_into_shell_is_lowered() {
     let kinds: Vec<String> = sketch("bash <<EOF\nrm -rf /\nEOF");
     assert_eq!(kinds, ["exec:bash", "exec:rm", "delete-r:/"]);
