@@ -392,24 +392,76 @@ fn recipients(args: &Map<String, Value>) -> Vec<String> {
 /// Lower a tool call named `name` with `args` into actions (the generic tool call first).
 pub fn lower_tool(name: &str, args: &Value, env: &PathEnv) -> Vec<Action> {
     if let Some((server, tool)) = split_mcp(name) {
-        return vec![Action::new(Operation::McpCall {
-            server: server.to_string(),
-            tool: tool.to_string(),
-            args: args.clone(),
-        })];
+        return lower_mcp_call(server, tool, args, None, env);
     }
     let w = words(name);
     let effect = effect_of(&w);
-    let mut actions = vec![Action::new(Operation::ToolCall {
+    let first = Action::new(Operation::ToolCall {
         name: name.to_string(),
         args: args.clone(),
         effect,
-    })];
+    });
+    derive_actions(first, &w, effect, args, env)
+}
+
+/// The effect MCP annotations claim (`readOnlyHint`, `destructiveHint`), if any.
+///
+/// Annotations come from the server, which may lie: callers only let them make a call stricter
+/// (see [`lower_mcp_call`]).
+pub fn effect_from_annotations(annotations: &Value) -> Option<ToolEffect> {
+    let flag = |k: &str| annotations.get(k).and_then(Value::as_bool);
+    match (flag("readOnlyHint"), flag("destructiveHint")) {
+        (_, Some(true)) | (Some(false), _) => Some(ToolEffect::SideEffect),
+        (Some(true), _) => Some(ToolEffect::ReadOnly),
+        _ => None,
+    }
+}
+
+/// Lower a call of MCP tool `tool` on `server`: the MCP call itself, then what its name and
+/// arguments say it does (file, network, message, shell actions), as for any framework's tool.
+///
+/// The effect comes from the tool's name; the server's `annotations` decide only where the name
+/// says nothing, or make a read-only-sounding tool a side effect. A server cannot talk its
+/// `send_email` into being read-only.
+pub fn lower_mcp_call(
+    server: &str,
+    tool: &str,
+    args: &Value,
+    annotations: Option<&Value>,
+    env: &PathEnv,
+) -> Vec<Action> {
+    let w = words(tool);
+    let by_name = effect_of(&w);
+    let effect = match (by_name, annotations.and_then(effect_from_annotations)) {
+        (ToolEffect::SideEffect, _) => ToolEffect::SideEffect,
+        (_, Some(ToolEffect::SideEffect)) => ToolEffect::SideEffect,
+        (ToolEffect::Unknown, Some(claimed)) => claimed,
+        (by_name, _) => by_name,
+    };
+    let first = Action::new(Operation::McpCall {
+        server: server.to_string(),
+        tool: tool.to_string(),
+        args: args.clone(),
+        effect,
+    });
+    derive_actions(first, &w, effect, args, env)
+}
+
+/// `first` (the tool or MCP call itself) followed by the actions the tool's name words `w` and
+/// its arguments imply.
+fn derive_actions(
+    first: Action,
+    w: &[String],
+    effect: ToolEffect,
+    args: &Value,
+    env: &PathEnv,
+) -> Vec<Action> {
+    let mut actions = vec![first];
     let empty = Map::new();
     let obj = args.as_object().unwrap_or(&empty);
 
     // A shell: a shell word in the name, or an exec/run verb, with a command argument.
-    let shellish = has(&w, SHELL_WORDS) || has(&w, &["execute", "exec", "run"]);
+    let shellish = has(w, SHELL_WORDS) || has(w, &["execute", "exec", "run"]);
     if shellish {
         if let Some(cmd) = command_arg(obj) {
             actions.extend(warden_shell::lower(&cmd, env));
@@ -419,7 +471,7 @@ pub fn lower_tool(name: &str, args: &Value, env: &PathEnv) -> Vec<Action> {
 
     // Files: a path argument plus a file noun or a file verb.
     let fileish = has(
-        &w,
+        w,
         &[
             "file",
             "files",
@@ -434,16 +486,16 @@ pub fn lower_tool(name: &str, args: &Value, env: &PathEnv) -> Vec<Action> {
         ],
     );
     if let Some((_, path)) = str_arg(obj, PATH_ARGS)
-        .filter(|_| fileish || has(&w, &["cat", "ls", "mkdir", "rm", "touch"]))
+        .filter(|_| fileish || has(w, &["cat", "ls", "mkdir", "rm", "touch"]))
     {
         let path = NormPath::raw(path);
-        let op = if has(&w, &["delete", "remove", "rm", "unlink", "erase"]) {
+        let op = if has(w, &["delete", "remove", "rm", "unlink", "erase"]) {
             Operation::FileDelete {
                 path,
-                recursive: has(&w, &["dir", "directory", "folder", "tree"]),
+                recursive: has(w, &["dir", "directory", "folder", "tree"]),
             }
         } else if has(
-            &w,
+            w,
             &[
                 "write", "create", "edit", "update", "append", "save", "patch", "replace",
                 "modify", "put", "move", "rename", "copy", "mkdir", "touch",
@@ -482,7 +534,7 @@ pub fn lower_tool(name: &str, args: &Value, env: &PathEnv) -> Vec<Action> {
             .find(|(n, _)| n == x)
             .map(|(_, c)| (*c).to_string())
     });
-    if let Some(channel) = channel.filter(|_| has(&w, SENDING) && !has(&w, READING)) {
+    if let Some(channel) = channel.filter(|_| has(w, SENDING) && !has(w, READING)) {
         actions.push(Action::new(Operation::MessageSend {
             channel,
             recipients: recipients(obj),
@@ -523,6 +575,56 @@ mod tests {
         assert_eq!(words("mcp__fs__read-file"), ["mcp", "fs", "read", "file"]);
         assert_eq!(words("TerminalExecute"), ["terminal", "execute"]);
         assert_eq!(words("get_webpage"), ["get", "webpage"]);
+    }
+
+    #[test]
+    fn mcp_annotations_only_make_calls_stricter() {
+        let effect = |tool: &str, ann: Value| match &lower_mcp_call(
+            "s",
+            tool,
+            &json!({}),
+            Some(&ann),
+            &env(),
+        )[0]
+        .op
+        {
+            Operation::McpCall { effect, .. } => *effect,
+            other => panic!("not an MCP call: {other:?}"),
+        };
+        // The server's word decides where the name says nothing.
+        assert_eq!(
+            effect("frobnicate", json!({"readOnlyHint": true})),
+            ToolEffect::ReadOnly
+        );
+        assert_eq!(
+            effect("frobnicate", json!({"destructiveHint": true})),
+            ToolEffect::SideEffect
+        );
+        assert_eq!(effect("frobnicate", json!({})), ToolEffect::Unknown);
+        // A lying server cannot make `send_email` read-only; it can make `get_x` a side effect.
+        assert_eq!(
+            effect("send_email", json!({"readOnlyHint": true})),
+            ToolEffect::SideEffect
+        );
+        assert_eq!(
+            effect("get_balance", json!({"readOnlyHint": false})),
+            ToolEffect::SideEffect
+        );
+        assert_eq!(
+            effect("get_balance", json!({"readOnlyHint": true})),
+            ToolEffect::ReadOnly
+        );
+    }
+
+    #[test]
+    fn mcp_calls_lower_to_what_they_do() {
+        let acts = lower_tool(
+            "mcp__filesystem__write_file",
+            &json!({"path": "/home/u/.bashrc", "content": "x"}),
+            &env(),
+        );
+        let kinds: Vec<ActionKind> = acts.iter().map(|a| a.kind()).collect();
+        assert_eq!(kinds, vec![ActionKind::McpCall, ActionKind::FileWrite]);
     }
 
     #[test]

@@ -105,6 +105,10 @@ pub enum Operation {
         /// The tool's arguments.
         #[serde(default)]
         args: Value,
+        /// Whether the call only reads or changes something: from the tool's name, the server's
+        /// annotations (which can only make it stricter) or the user's declaration.
+        #[serde(default)]
+        effect: ToolEffect,
     },
     /// Send a message to people (e-mail, chat, SMS).
     MessageSend {

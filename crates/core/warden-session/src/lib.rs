@@ -169,8 +169,9 @@ impl Session {
 fn acts_outside(actions: &[Action]) -> bool {
     actions.iter().any(|a| match &a.op {
         Operation::ToolCall { effect, .. } => *effect == ToolEffect::SideEffect,
+        // An MCP tool of unknown effect is judged: the server's own word cannot exempt it.
+        Operation::McpCall { effect, .. } => *effect != ToolEffect::ReadOnly,
         Operation::MessageSend { .. }
-        | Operation::McpCall { .. }
         | Operation::FileWrite { .. }
         | Operation::FileDelete { .. }
         | Operation::AgentSpawn { .. }
