@@ -249,31 +249,7 @@ const FILE_BODY_ARGS: &[&str] = &[
     "local_path",
 ];
 
-/// Split a tool name into lowercase words: `GmailSendEmail` -> `gmail send email`,
-/// `send_money` -> `send money`, `mcp__fs__read-file` -> `mcp fs read file`.
-pub fn words(name: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut cur = String::new();
-    let mut prev_lower = false;
-    for c in name.chars() {
-        if !c.is_alphanumeric() {
-            if !cur.is_empty() {
-                out.push(std::mem::take(&mut cur));
-            }
-            prev_lower = false;
-            continue;
-        }
-        if c.is_uppercase() && prev_lower && !cur.is_empty() {
-            out.push(std::mem::take(&mut cur));
-        }
-        prev_lower = c.is_lowercase() || c.is_ascii_digit();
-        cur.extend(c.to_lowercase());
-    }
-    if !cur.is_empty() {
-        out.push(cur);
-    }
-    out
-}
+pub use warden_action::{name_words as words, verb_words};
 
 fn has(words: &[String], set: &[&str]) -> bool {
     words.iter().any(|w| set.contains(&w.as_str()))
@@ -287,6 +263,20 @@ pub fn effect_of(words: &[String]) -> ToolEffect {
         ToolEffect::ReadOnly
     } else {
         ToolEffect::Unknown
+    }
+}
+
+/// The effect from the tool's name, or from a verb argument when the name does not say or says
+/// only "manage" (`ManageAppointments {action: "list"}` reads).
+pub fn effect_with_args(words: &[String], args: &Value) -> ToolEffect {
+    let by_name = effect_of(words);
+    let by_args = effect_of(&verb_words(args));
+    let generic = has(words, &["manage", "handle", "process", "control"]);
+    match (by_name, by_args) {
+        (_, ToolEffect::Unknown) => by_name,
+        (ToolEffect::Unknown, a) => a,
+        (_, a) if generic => a,
+        (n, _) => n,
     }
 }
 
@@ -395,7 +385,7 @@ pub fn lower_tool(name: &str, args: &Value, env: &PathEnv) -> Vec<Action> {
         return lower_mcp_call(server, tool, args, None, env);
     }
     let w = words(name);
-    let effect = effect_of(&w);
+    let effect = effect_with_args(&w, args);
     let first = Action::new(Operation::ToolCall {
         name: name.to_string(),
         args: args.clone(),
@@ -431,7 +421,7 @@ pub fn lower_mcp_call(
     env: &PathEnv,
 ) -> Vec<Action> {
     let w = words(tool);
-    let by_name = effect_of(&w);
+    let by_name = effect_with_args(&w, args);
     let effect = match (by_name, annotations.and_then(effect_from_annotations)) {
         (ToolEffect::SideEffect, _) => ToolEffect::SideEffect,
         (_, Some(ToolEffect::SideEffect)) => ToolEffect::SideEffect,

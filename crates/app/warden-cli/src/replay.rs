@@ -232,7 +232,7 @@ pub fn run(args: &ReplayArgs) -> Result<Code> {
                 &policy,
                 &ev.gate,
                 &env,
-                &state,
+                &mut state,
                 &mut gate_ns,
                 &mut decision_ns,
             );
@@ -284,7 +284,7 @@ fn decide(
     policy: &Policy,
     ev: &TraceEvent,
     env: &PathEnv,
-    state: &warden_session::Session,
+    state: &mut warden_session::Session,
     gate_ns: &mut Vec<u64>,
     decision_ns: &mut Vec<u64>,
 ) -> (Decision, Vec<String>, Option<String>) {
@@ -296,6 +296,8 @@ fn decide(
             let facts: SessionFacts = state.facts(l.tool_input.as_ref(), &l.actions);
             let v = policy.evaluate(&l.actions, &facts);
             let rules = v.rules.iter().map(|r| r.rule.clone()).collect();
+            // The trace goes on as recorded, whatever we decided: the call ran.
+            state.observe_call(ev.tool.as_deref(), &l.actions);
             (v.decision, rules, None)
         }
         // Fail closed: an input the adapter cannot read is denied.

@@ -15,7 +15,62 @@ pub use action::{
 pub use error::ActionError;
 pub use path::{normalize_path, NormPath, PathEnv};
 
+/// Split a tool name into lowercase words: `GmailSendEmail` -> `gmail send email`,
+/// `send_money` -> `send money`, `mcp__fs__read-file` -> `mcp fs read file`.
+pub fn name_words(name: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut prev_lower = false;
+    for c in name.chars() {
+        if !c.is_alphanumeric() {
+            if !cur.is_empty() {
+                out.push(std::mem::take(&mut cur));
+            }
+            prev_lower = false;
+            continue;
+        }
+        if c.is_uppercase() && prev_lower && !cur.is_empty() {
+            out.push(std::mem::take(&mut cur));
+        }
+        prev_lower = c.is_lowercase() || c.is_ascii_digit();
+        cur.extend(c.to_lowercase());
+    }
+    if !cur.is_empty() {
+        out.push(cur);
+    }
+    out
+}
+
 /// The JSON Schema of one [`Action`] in Warden's generic action JSON.
 pub fn action_schema() -> serde_json::Value {
     serde_json::to_value(schemars::schema_for!(Action)).unwrap_or_default()
+}
+
+/// Argument names whose value is the verb of a tool that does several things
+/// (`ManageDocuments {action: "delete"}`).
+pub const VERB_ARGS: &[&str] = &[
+    "action",
+    "operation",
+    "op",
+    "method",
+    "side",
+    "mode",
+    "verb",
+];
+
+/// The words of short verb-like argument values (`action: "delete"`, `side: "sell"`).
+pub fn verb_words(args: &serde_json::Value) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Some(obj) = args.as_object() {
+        for k in VERB_ARGS {
+            if let Some(v) = obj
+                .get(*k)
+                .and_then(serde_json::Value::as_str)
+                .filter(|v| v.len() <= 32)
+            {
+                out.extend(name_words(v));
+            }
+        }
+    }
+    out
 }
