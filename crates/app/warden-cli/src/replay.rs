@@ -292,12 +292,18 @@ fn decide(
     let lowered = ev.lower(env);
     let lowered_at = Instant::now();
     let result = match lowered {
-        Ok(l) => {
-            let facts: SessionFacts = state.facts(l.tool_input.as_ref(), &l.actions);
+        Ok(mut l) => {
+            policy.classify(&mut l.actions);
+            let decl = ev.tool.as_deref().and_then(|t| policy.tool(t));
+            let hints = warden_session::CallHints {
+                destinations: decl.map(|d| d.destinations.as_slice()).unwrap_or_default(),
+                private: decl.is_some_and(|d| d.private),
+            };
+            let facts: SessionFacts = state.facts_with(l.tool_input.as_ref(), &l.actions, &hints);
             let v = policy.evaluate(&l.actions, &facts);
             let rules = v.rules.iter().map(|r| r.rule.clone()).collect();
             // The trace goes on as recorded, whatever we decided: the call ran.
-            state.observe_call(ev.tool.as_deref(), &l.actions);
+            state.observe_call_with(ev.tool.as_deref(), &l.actions, &hints);
             (v.decision, rules, None)
         }
         // Fail closed: an input the adapter cannot read is denied.

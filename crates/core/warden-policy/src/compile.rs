@@ -31,6 +31,8 @@ pub(crate) fn bit(k: ActionKind) -> KindMask {
 #[derive(Debug)]
 pub struct Policy {
     pub(crate) rules: Vec<Rule>,
+    /// Declared tools, highest layer first.
+    pub(crate) tools: Vec<(globset::GlobMatcher, crate::spec::ToolSpec)>,
     pub(crate) mode: Mode,
     pub(crate) default: Decision,
     pub(crate) index: Index,
@@ -798,13 +800,62 @@ impl Policy {
             .filter_map(|f| f.spec.default)
             .max()
             .unwrap_or(Decision::Allow);
+        let mut tools = Vec::new();
+        for file in files.iter().rev() {
+            for (i, t) in file.spec.tools.iter().enumerate() {
+                match globset::GlobBuilder::new(&t.name)
+                    .case_insensitive(true)
+                    .build()
+                {
+                    Ok(g) => tools.push((g.compile_matcher(), t.clone())),
+                    Err(e) => errors.push(file.text.invalid(
+                        file.locator.span(&format!("tools[{i}].name")),
+                        format!("bad tool glob `{}`: {e}", t.name),
+                        None,
+                    )),
+                }
+            }
+        }
+        if !errors.is_empty() {
+            return Err(PolicyErrors { errors });
+        }
         Ok(Policy {
             rules,
+            tools,
             mode,
             default,
             index,
             files,
         })
+    }
+
+    /// The declaration of tool `name`, from the highest layer that declares it.
+    pub fn tool(&self, name: &str) -> Option<&crate::spec::ToolSpec> {
+        self.tools
+            .iter()
+            .find(|(g, _)| g.is_match(name))
+            .map(|(_, t)| t)
+    }
+
+    /// Apply the tool declarations to lowered actions: a declared effect replaces the one
+    /// inferred from the name.
+    pub fn classify(&self, actions: &mut [warden_action::Action]) {
+        if self.tools.is_empty() {
+            return;
+        }
+        for a in actions.iter_mut() {
+            let Some(name) = a.op.tool_name() else {
+                continue;
+            };
+            let Some(declared) = self.tool(&name).and_then(|t| t.effect) else {
+                continue;
+            };
+            match &mut a.op {
+                warden_action::Operation::ToolCall { effect, .. }
+                | warden_action::Operation::McpCall { effect, .. } => *effect = declared,
+                _ => {}
+            }
+        }
     }
 
     /// The effective mode.
@@ -941,6 +992,16 @@ fn check_layers(files: &[LoadedFile], errors: &mut Vec<PolicyError>) {
                     "a project policy cannot switch enforcement off".into(),
                     Some("set `mode:` in your user policy".into()),
                 ));
+            }
+            // A repository that declares its tool read-only would exempt it from session judging.
+            for (i, t) in f.spec.tools.iter().enumerate() {
+                if t.effect == Some(warden_action::ToolEffect::ReadOnly) {
+                    errors.push(f.text.invalid(
+                        f.locator.span(&format!("tools[{i}].effect")),
+                        "a project policy cannot declare a tool read-only".into(),
+                        Some("declare read-only tools in your user policy".into()),
+                    ));
+                }
             }
             // A repository that may rewrite tool input could turn any call into its own.
             for (i, r) in f.spec.rules.iter().enumerate() {

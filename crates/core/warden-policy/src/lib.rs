@@ -15,6 +15,7 @@ mod selftest;
 pub mod spec;
 
 pub use compile::Policy;
+pub use spec::ToolSpec;
 pub use decision::{Decision, Mode, Severity};
 pub use error::{PolicyError, PolicyErrors};
 pub use gate::{Modification, RuleMatch, SessionFacts, Verdict};

@@ -36,6 +36,27 @@ pub struct PolicyFile {
     /// The rules.
     #[serde(default)]
     pub rules: Vec<RuleSpec>,
+    /// Tools the user declares: what they do and which arguments are destinations, for tools
+    /// whose names do not say (`acme_sync`, `do_it`). Later layers win.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tools: Vec<ToolSpec>,
+}
+
+/// A declared tool.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ToolSpec {
+    /// Tool name glob, as rules' `tool:` sees it (`mcp__server__tool` for MCP tools).
+    pub name: String,
+    /// What calls to it do.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub effect: Option<warden_action::ToolEffect>,
+    /// Argument names that hold destinations (recipients, URLs, accounts).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub destinations: Vec<String>,
+    /// Whether it returns private data or secrets (for flow rules).
+    #[serde(default)]
+    pub private: bool,
 }
 
 fn one() -> u32 {

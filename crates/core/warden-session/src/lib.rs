@@ -7,6 +7,7 @@
 //! later call into session facts rules can match (`session: { args_from_injection: { equals: true } }`).
 //! This crate knows the action model only; the monitor and the replay feed it events.
 
+pub mod baseline;
 mod drift;
 mod inject;
 
@@ -54,6 +55,15 @@ impl Doc {
         }
         (inside, outside)
     }
+}
+
+/// What the policy declares about the tool being called (`tools:` in a policy file).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CallHints<'a> {
+    /// Argument names that hold destinations, besides the well-known ones.
+    pub destinations: &'a [String],
+    /// Whether the tool returns private data or secrets.
+    pub private: bool,
 }
 
 /// The state of one session.
@@ -150,7 +160,21 @@ impl Session {
 
     /// A call ran (or is taken to have run): remember whether it read private data or secrets.
     pub fn observe_call(&mut self, tool: Option<&str>, actions: &[Action]) {
+        self.observe_call_with(tool, actions, &CallHints::default());
+    }
+
+    /// [`Session::observe_call`], with what the policy declares about the tool.
+    pub fn observe_call_with(
+        &mut self,
+        tool: Option<&str>,
+        actions: &[Action],
+        hints: &CallHints<'_>,
+    ) {
         if self.private_read.is_some() {
+            return;
+        }
+        if let Some(t) = tool.filter(|_| hints.private) {
+            self.private_read = Some(format!("tool {t} (declared private)"));
             return;
         }
         let from_name = tool.filter(|t| {
@@ -209,6 +233,16 @@ impl Session {
 
     /// Session facts for a tool call about to run (its arguments and the actions it lowers to).
     pub fn facts(&self, args: Option<&Value>, actions: &[Action]) -> Facts {
+        self.facts_with(args, actions, &CallHints::default())
+    }
+
+    /// [`Session::facts`], with what the policy declares about the tool.
+    pub fn facts_with(
+        &self,
+        args: Option<&Value>,
+        actions: &[Action],
+        hints: &CallHints<'_>,
+    ) -> Facts {
         let mut f = Facts::new();
         f.insert("untrusted_seen".into(), Value::Bool(!self.docs.is_empty()));
         f.insert("injection_seen".into(), Value::Bool(self.injection_seen()));
@@ -224,7 +258,7 @@ impl Session {
         if acts {
             let mut values = Vec::new();
             if let Some(a) = args {
-                collect_values(a, None, &mut values);
+                collect_values(a, None, hints.destinations, &mut values);
             }
             for a in actions {
                 destinations(a, &mut values);
@@ -455,8 +489,11 @@ fn looks_like_destination(v: &str) -> bool {
 
 /// Destination values of the arguments: values of destination-named keys, identifier-shaped
 /// values anywhere, and URLs or addresses inside long text.
-fn collect_values(v: &Value, key: Option<&str>, out: &mut Vec<String>) {
-    let dest_key = key.is_some_and(|k| DEST_KEYS.contains(&k.to_ascii_lowercase().as_str()));
+fn collect_values(v: &Value, key: Option<&str>, declared: &[String], out: &mut Vec<String>) {
+    let dest_key = key.is_some_and(|k| {
+        DEST_KEYS.contains(&k.to_ascii_lowercase().as_str())
+            || declared.iter().any(|d| d.eq_ignore_ascii_case(k))
+    });
     match v {
         Value::String(s)
             if s.len() <= 120 && !s.contains('\n') && (dest_key || looks_like_destination(s)) =>
@@ -471,10 +508,12 @@ fn collect_values(v: &Value, key: Option<&str>, out: &mut Vec<String>) {
                 }
             }
         }
-        Value::Array(items) => items.iter().for_each(|i| collect_values(i, key, out)),
+        Value::Array(items) => items
+            .iter()
+            .for_each(|i| collect_values(i, key, declared, out)),
         Value::Object(map) => map
             .iter()
-            .for_each(|(k, i)| collect_values(i, Some(k), out)),
+            .for_each(|(k, i)| collect_values(i, Some(k), declared, out)),
         Value::Number(_) | Value::Bool(_) | Value::Null => {}
     }
 }

@@ -12,3 +12,4 @@ mod modify;
 mod schema;
 mod shell_cases;
 mod support;
+mod tools;
