@@ -40,7 +40,7 @@ fn schema_is_json_with_the_top_level_properties() {
     assert_eq!(schema["additionalProperties"], false);
     assert_eq!(
         keys(&schema["properties"]),
-        set(&["version", "name", "mode", "default", "lists", "disable", "rules"])
+        set(&["version", "name", "mode", "default", "lists", "disable", "rules", "tools"])
     );
     assert_eq!(
         schema["$schema"]
