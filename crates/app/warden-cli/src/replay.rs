@@ -123,6 +123,8 @@ pub struct Report {
     pub gate_latency: Latency,
     /// Lowering plus gate (what a hook pays, minus process start).
     pub decision_latency: Latency,
+    /// Session analysis per event: a prompt or result taken in, or a call's facts computed.
+    pub session_latency: Latency,
     /// Lines that could not be parsed.
     pub bad_lines: usize,
 }
@@ -191,6 +193,7 @@ pub fn run(args: &ReplayArgs) -> Result<Code> {
         Vec::with_capacity(total_calls),
         Vec::with_capacity(total_calls),
     );
+    let mut session_ns = Vec::with_capacity(total_calls * 2);
     for (session, events) in &mut sessions {
         // Each session is followed from its first event: the user's task, the outside content
         // read, then each call judged with what came before it (never after).
@@ -219,11 +222,15 @@ pub fn run(args: &ReplayArgs) -> Result<Code> {
             let text = ev.gate.content.as_deref().unwrap_or("");
             match ev.gate.kind {
                 EventKind::UserPrompt => {
+                    let t = Instant::now();
                     state.user_prompt(text);
+                    session_ns.push(t.elapsed().as_nanos() as u64);
                     continue;
                 }
                 EventKind::ToolResult => {
+                    let t = Instant::now();
                     state.tool_result(text);
+                    session_ns.push(t.elapsed().as_nanos() as u64);
                     continue;
                 }
                 EventKind::ToolCall => {}
@@ -235,6 +242,7 @@ pub fn run(args: &ReplayArgs) -> Result<Code> {
                 &mut state,
                 &mut gate_ns,
                 &mut decision_ns,
+                &mut session_ns,
             );
             some_deny |= decision == Decision::Deny;
             some_stop |= matches!(decision, Decision::Deny | Decision::Ask);
@@ -272,6 +280,7 @@ pub fn run(args: &ReplayArgs) -> Result<Code> {
     }
     report.gate_latency = Latency::of(gate_ns);
     report.decision_latency = Latency::of(decision_ns);
+    report.session_latency = Latency::of(session_ns);
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
@@ -287,6 +296,7 @@ fn decide(
     state: &mut warden_session::Session,
     gate_ns: &mut Vec<u64>,
     decision_ns: &mut Vec<u64>,
+    session_ns: &mut Vec<u64>,
 ) -> (Decision, Vec<String>, Option<String>) {
     let start = Instant::now();
     let lowered = ev.lower(env);
@@ -299,11 +309,16 @@ fn decide(
                 destinations: decl.map(|d| d.destinations.as_slice()).unwrap_or_default(),
                 private: decl.is_some_and(|d| d.private),
             };
+            let t = Instant::now();
             let facts: SessionFacts = state.facts_with(l.tool_input.as_ref(), &l.actions, &hints);
+            let mut spent = t.elapsed();
             let v = policy.evaluate(&l.actions, &facts);
             let rules = v.rules.iter().map(|r| r.rule.clone()).collect();
             // The trace goes on as recorded, whatever we decided: the call ran.
+            let t = Instant::now();
             state.observe_call_with(ev.tool.as_deref(), &l.actions, &hints);
+            spent += t.elapsed();
+            session_ns.push(spent.as_nanos() as u64);
             (v.decision, rules, None)
         }
         // Fail closed: an input the adapter cannot read is denied.
@@ -380,9 +395,10 @@ fn print_report(r: &Report) {
     for (name, l) in [
         ("gate", &r.gate_latency),
         ("lower+gate", &r.decision_latency),
+        ("session", &r.session_latency),
     ] {
         println!(
-            "{name:<11} latency over {} calls: p50 {:.2} µs, p99 {:.2} µs, max {:.2} µs",
+            "{name:<11} latency over {} events: p50 {:.2} µs, p99 {:.2} µs, max {:.2} µs",
             l.samples,
             l.p50_ns as f64 / 1000.0,
             l.p99_ns as f64 / 1000.0,
