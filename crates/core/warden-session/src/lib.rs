@@ -10,6 +10,7 @@
 pub mod baseline;
 mod drift;
 mod inject;
+mod pii;
 
 use std::collections::BTreeMap;
 
@@ -18,6 +19,7 @@ use warden_action::{name_words, verb_words, Action, Operation, ToolEffect};
 
 pub use drift::{CallView, Drift, DriftJudge};
 pub use inject::{injection_spans, Span};
+pub use pii::pii_kinds;
 
 /// Facts about a session, by name, as the policy's `session` match reads them.
 pub type Facts = BTreeMap<String, Value>;
@@ -326,10 +328,27 @@ impl Session {
             "private_read".into(),
             Value::Bool(self.private_read.is_some()),
         );
-        f.insert(
-            "sends_data".into(),
-            Value::Bool(acts && sends_data(actions)),
-        );
+        let sends = acts && sends_data(actions);
+        f.insert("sends_data".into(), Value::Bool(sends));
+        if sends {
+            // Personal data in what goes out: the text of every argument.
+            let mut found: Vec<&str> = Vec::new();
+            if let Some(a) = args {
+                let mut texts = Vec::new();
+                collect_text(a, &mut texts);
+                for t in texts {
+                    for k in pii_kinds(t) {
+                        if !found.contains(&k) {
+                            found.push(k);
+                        }
+                    }
+                }
+            }
+            f.insert("args_pii".into(), Value::Bool(!found.is_empty()));
+            if !found.is_empty() {
+                f.insert("pii_kinds".into(), Value::from(found));
+            }
+        }
         f.insert("side_effect".into(), Value::Bool(acts));
         f.insert(
             "args_from_untrusted".into(),
@@ -367,6 +386,16 @@ fn acts_outside(actions: &[Action]) -> bool {
         }
         Operation::Exec(_) | Operation::FileRead { .. } => false,
     })
+}
+
+/// Every string in the arguments.
+fn collect_text<'a>(v: &'a Value, out: &mut Vec<&'a str>) {
+    match v {
+        Value::String(s) => out.push(s),
+        Value::Array(items) => items.iter().for_each(|i| collect_text(i, out)),
+        Value::Object(map) => map.values().for_each(|i| collect_text(i, out)),
+        Value::Number(_) | Value::Bool(_) | Value::Null => {}
+    }
 }
 
 /// Short string values anywhere in the arguments, lowercased: identifiers, names, ids.
