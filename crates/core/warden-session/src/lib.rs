@@ -358,6 +358,15 @@ impl Session {
             "args_from_injection".into(),
             Value::Bool(!from_injection.is_empty()),
         );
+        // One fact naming the least trusted origin of the call's destinations.
+        let origin = if !from_injection.is_empty() {
+            "untrusted_instruction"
+        } else if !from_untrusted.is_empty() {
+            "untrusted"
+        } else {
+            "task"
+        };
+        f.insert("args_from".into(), Value::from(origin));
         if !from_injection.is_empty() {
             f.insert(
                 "injected_values".into(),
@@ -582,6 +591,7 @@ mod tests {
             &call("send_money", json!({}), ToolEffect::SideEffect),
         );
         assert_eq!(f["args_from_injection"], json!(true));
+        assert_eq!(f["args_from"], json!("untrusted_instruction"));
         assert_eq!(f["injected_values"], json!(["GB29NWBK60161331926819"]));
     }
 
