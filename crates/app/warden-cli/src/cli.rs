@@ -48,6 +48,9 @@ pub enum Command {
     Init(InitArgs),
     /// Measure the hook round trip and the monitor's throughput.
     BenchDaemon(BenchArgs),
+    /// The MCP gateway: proxy an MCP server (`warden mcp -- COMMAND ARGS...`), gating every
+    /// tool call, vetting and pinning its tool definitions; vet configured servers; manage pins.
+    Mcp(McpArgs),
 }
 
 /// The timeout `warden init` gives every Warden hook in the agent's settings, in seconds.
@@ -505,4 +508,207 @@ pub struct HookArgs {
     /// Policies (for the local fallback).
     #[command(flatten)]
     pub policy: PolicyArgs,
+}
+
+/// `warden mcp`: a proxy in place of an MCP server, or one of its subcommands.
+#[derive(Debug, Args)]
+#[command(
+    args_conflicts_with_subcommands = true,
+    after_help = "Examples:\n  warden mcp -- npx -y @modelcontextprotocol/server-filesystem ~/notes\n  warden mcp --upstream https://mcp.example.com/mcp --listen 127.0.0.1:8931\n  warden mcp scan\n  warden mcp pins approve filesystem"
+)]
+pub struct McpArgs {
+    /// A subcommand; without one, proxy the server given after `--` (or `--upstream`).
+    #[command(subcommand)]
+    pub command: Option<McpCommand>,
+    /// The proxy.
+    #[command(flatten)]
+    pub proxy: McpProxyArgs,
+}
+
+/// `warden mcp scan|pins|bench`.
+#[derive(Debug, Subcommand)]
+pub enum McpCommand {
+    /// Find the MCP configs of common clients (or read CONFIG), start every server, list its
+    /// tools, prompts and resources with a real MCP client, and vet them offline.
+    ///
+    /// Exit 1 when anything high or critical is found.
+    Scan(McpScanArgs),
+    /// List, approve or forget pinned tool definitions.
+    #[command(subcommand)]
+    Pins(McpPinsCommand),
+    /// Measure what the stdio proxy adds to a `tools/call` and its memory per session.
+    Bench(McpBenchArgs),
+}
+
+/// How a refused call is answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DenyAs {
+    /// A tool result with `isError: true` and the reason (the model reads it and adapts).
+    Result,
+    /// A JSON-RPC error.
+    Error,
+}
+
+/// Which list items the proxy hides from the client.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum HideArg {
+    /// Nothing: every definition reaches the model.
+    None,
+    /// Tools, prompts and resources with high or critical findings no human approved.
+    Poisoned,
+    /// Also changed definitions, until approved.
+    Held,
+}
+
+/// The proxy's options.
+#[derive(Debug, Args)]
+pub struct McpProxyArgs {
+    /// The server's name, as rules see it (`mcp__NAME__TOOL`) (default: from the command).
+    #[arg(long, value_name = "SERVER_NAME")]
+    pub name: Option<String>,
+    /// When the monitor cannot answer: block every call, or decide with the local policy.
+    #[arg(long, env = "WARDEN_FALLBACK", value_enum, default_value_t = Fallback::Block)]
+    pub fallback: Fallback,
+    /// How a refused call is answered.
+    #[arg(long, value_enum, default_value_t = DenyAs::Result)]
+    pub deny_as: DenyAs,
+    /// Which list items are hidden from the client.
+    #[arg(long, value_enum, default_value_t = HideArg::Poisoned)]
+    pub hide: HideArg,
+    /// Where pinned definitions live (default: the state directory).
+    #[arg(long, env = "WARDEN_MCP_PINS", value_name = "DIR")]
+    pub pins: Option<PathBuf>,
+    /// Pin nothing: every server is first seen, every session.
+    #[arg(long)]
+    pub no_pins: bool,
+    /// The session id the calls are recorded under (default: one per proxy).
+    #[arg(long, env = "WARDEN_SESSION")]
+    pub session: Option<String>,
+    /// Also replace what this regex matches in tool results (repeatable).
+    #[arg(long = "redact", value_name = "REGEX")]
+    pub redact: Vec<String>,
+    /// Pass secrets in tool results through instead of redacting them.
+    #[arg(long)]
+    pub no_redact_secrets: bool,
+    /// A streamable HTTP server to proxy instead of a command.
+    #[arg(long, value_name = "URL", requires = "listen")]
+    pub upstream: Option<String>,
+    /// Where the HTTP proxy listens (loopback only, unless `--allow-remote`).
+    #[arg(long, value_name = "ADDR", requires = "upstream")]
+    pub listen: Option<String>,
+    /// Let the HTTP proxy listen on a non-loopback address.
+    #[arg(long)]
+    pub allow_remote: bool,
+    /// Log every decision to stderr, not only refusals and findings.
+    #[arg(short, long)]
+    pub verbose: bool,
+    /// Print gate decision times to stderr when the proxy exits.
+    #[arg(long)]
+    pub stats: bool,
+    /// Where the monitor is.
+    #[command(flatten)]
+    pub connect: ConnectArgs,
+    /// Policies (for the local fallback).
+    #[command(flatten)]
+    pub policy: PolicyArgs,
+    /// The server's command line.
+    #[arg(last = true, value_name = "COMMAND")]
+    pub server: Vec<String>,
+}
+
+/// Report formats of `warden mcp scan`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ScanFormat {
+    /// A table of servers and one of findings.
+    Table,
+    /// SARIF 2.1.0 (for code scanning).
+    Sarif,
+    /// JSON.
+    Json,
+}
+
+/// `warden mcp scan`.
+#[derive(Debug, Args)]
+pub struct McpScanArgs {
+    /// An MCP client config to read instead of finding the known ones.
+    #[arg(value_name = "CONFIG")]
+    pub config: Option<PathBuf>,
+    /// The report format.
+    #[arg(long, value_enum, default_value_t = ScanFormat::Table)]
+    pub format: ScanFormat,
+    /// The home directory the client configs are found in (default: `$HOME`).
+    #[arg(long, value_name = "DIR")]
+    pub home: Option<PathBuf>,
+    /// The project whose configs (`.mcp.json`, `.cursor/mcp.json`, ...) are read too (default:
+    /// the current directory).
+    #[arg(long, value_name = "DIR")]
+    pub project: Option<PathBuf>,
+    /// How long each server may take to start and answer.
+    #[arg(long, value_parser = duration, default_value = "20s")]
+    pub timeout: std::time::Duration,
+    /// Compare with the pins in this directory (default: the state directory).
+    #[arg(long, env = "WARDEN_MCP_PINS", value_name = "DIR")]
+    pub pins: Option<PathBuf>,
+    /// Vet the configs only; start no server.
+    #[arg(long)]
+    pub no_start: bool,
+}
+
+/// `warden mcp pins ...`.
+#[derive(Debug, Subcommand)]
+pub enum McpPinsCommand {
+    /// Pinned servers, and the tools the proxy holds for each.
+    List {
+        /// The pin directory (default: the state directory).
+        #[arg(long, env = "WARDEN_MCP_PINS", value_name = "DIR")]
+        pins: Option<PathBuf>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Approve what the proxy last saw of a server: every held tool, or the ones named.
+    Approve {
+        /// The server's name (or its pin key).
+        server: String,
+        /// Only this tool (repeatable).
+        #[arg(long = "tool", value_name = "TOOL")]
+        tools: Vec<String>,
+        /// The pin directory (default: the state directory).
+        #[arg(long, env = "WARDEN_MCP_PINS", value_name = "DIR")]
+        pins: Option<PathBuf>,
+    },
+    /// Forget a server's pins: it is first seen again.
+    Forget {
+        /// The server's name (or its pin key).
+        server: String,
+        /// The pin directory (default: the state directory).
+        #[arg(long, env = "WARDEN_MCP_PINS", value_name = "DIR")]
+        pins: Option<PathBuf>,
+    },
+}
+
+/// `warden mcp bench`.
+#[derive(Debug, Args)]
+pub struct McpBenchArgs {
+    /// Calls to time (after a warm-up).
+    #[arg(long, default_value_t = 2000)]
+    pub calls: usize,
+    /// Concurrent proxied sessions for the memory figure.
+    #[arg(long, default_value_t = 1)]
+    pub sessions: usize,
+    /// Decide through a monitor started for the benchmark instead of the local policy.
+    #[arg(long)]
+    pub monitor: bool,
+    /// The tool to call, and its arguments as JSON.
+    #[arg(long, default_value = "echo")]
+    pub tool: String,
+    /// The tool's arguments (JSON).
+    #[arg(long, default_value = r#"{"text":"hello"}"#)]
+    pub args: String,
+    /// Print the figures as JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// The server to call, directly and through the proxy.
+    #[arg(last = true, required = true, value_name = "COMMAND")]
+    pub server: Vec<String>,
 }

@@ -12,6 +12,7 @@ mod exit;
 mod hook;
 mod init;
 mod load;
+mod mcp_cmd;
 mod policy_cmd;
 mod replay;
 mod serve;
@@ -49,6 +50,7 @@ fn main() -> ExitCode {
         Command::Status(args) => admin::status(&args),
         Command::Init(args) => init::run(&args),
         Command::BenchDaemon(args) => bench::run(&args),
+        Command::Mcp(args) => return mcp_cmd::run(args),
     };
     match result {
         Ok(code) => code.into(),

@@ -189,11 +189,14 @@ pub fn run(args: &ReplayArgs) -> Result<Code> {
         bad_lines,
         ..Report::default()
     };
-    let (mut gate_ns, mut decision_ns) = (
-        Vec::with_capacity(total_calls),
-        Vec::with_capacity(total_calls),
-    );
-    let mut session_ns = Vec::with_capacity(total_calls * 2);
+    let mut times = Times {
+        gate_ns: Vec::with_capacity(total_calls),
+        decision_ns: Vec::with_capacity(total_calls),
+        session_ns: Vec::with_capacity(total_calls * 2),
+    };
+    // Behaviour is learned per source (one "agent" per benchmark), across its sessions in
+    // order, on a synthetic clock of one second per call: traces carry no times.
+    let mut learned = Learned::default();
     for (session, events) in &mut sessions {
         // Each session is followed from its first event: the user's task, the outside content
         // read, then each call judged with what came before it (never after).
@@ -224,25 +227,25 @@ pub fn run(args: &ReplayArgs) -> Result<Code> {
                 EventKind::UserPrompt => {
                     let t = Instant::now();
                     state.user_prompt(text);
-                    session_ns.push(t.elapsed().as_nanos() as u64);
+                    times.session_ns.push(t.elapsed().as_nanos() as u64);
                     continue;
                 }
                 EventKind::ToolResult => {
                     let t = Instant::now();
                     state.tool_result(text);
-                    session_ns.push(t.elapsed().as_nanos() as u64);
+                    times.session_ns.push(t.elapsed().as_nanos() as u64);
                     continue;
                 }
                 EventKind::ToolCall => {}
             }
+            learned.key = warden_session::baseline::ProfileKey::new(source.clone(), "");
             let (decision, rules, error) = decide(
                 &policy,
                 &ev.gate,
                 &env,
                 &mut state,
-                &mut gate_ns,
-                &mut decision_ns,
-                &mut session_ns,
+                &mut learned,
+                &mut times,
             );
             some_deny |= decision == Decision::Deny;
             some_stop |= matches!(decision, Decision::Deny | Decision::Ask);
@@ -278,9 +281,9 @@ pub fn run(args: &ReplayArgs) -> Result<Code> {
     if let Some(mut w) = out {
         w.flush()?;
     }
-    report.gate_latency = Latency::of(gate_ns);
-    report.decision_latency = Latency::of(decision_ns);
-    report.session_latency = Latency::of(session_ns);
+    report.gate_latency = Latency::of(times.gate_ns);
+    report.decision_latency = Latency::of(times.decision_ns);
+    report.session_latency = Latency::of(times.session_ns);
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
@@ -289,14 +292,31 @@ pub fn run(args: &ReplayArgs) -> Result<Code> {
     Ok(Code::Ok)
 }
 
+/// Latency samples, in nanoseconds.
+struct Times {
+    /// Gate (session facts and policy) per call.
+    gate_ns: Vec<u64>,
+    /// Lowering plus gate per call.
+    decision_ns: Vec<u64>,
+    /// Session analysis per event.
+    session_ns: Vec<u64>,
+}
+
+/// Behavioural baselines learned during a replay.
+#[derive(Default)]
+struct Learned {
+    baselines: warden_session::baseline::Baselines,
+    key: warden_session::baseline::ProfileKey,
+    clock_ms: u64,
+}
+
 fn decide(
     policy: &Policy,
     ev: &TraceEvent,
     env: &PathEnv,
     state: &mut warden_session::Session,
-    gate_ns: &mut Vec<u64>,
-    decision_ns: &mut Vec<u64>,
-    session_ns: &mut Vec<u64>,
+    learned: &mut Learned,
+    times: &mut Times,
 ) -> (Decision, Vec<String>, Option<String>) {
     let start = Instant::now();
     let lowered = ev.lower(env);
@@ -310,23 +330,39 @@ fn decide(
                 private: decl.is_some_and(|d| d.private),
             };
             let t = Instant::now();
-            let facts: SessionFacts = state.facts_with(l.tool_input.as_ref(), &l.actions, &hints);
+            let mut facts: SessionFacts =
+                state.facts_with(l.tool_input.as_ref(), &l.actions, &hints);
+            learned.clock_ms += 1000;
+            let dev = learned
+                .baselines
+                .score(&learned.key, &l.actions, learned.clock_ms);
+            facts.extend(dev.facts());
             let mut spent = t.elapsed();
             let v = policy.evaluate(&l.actions, &facts);
             let rules = v.rules.iter().map(|r| r.rule.clone()).collect();
-            // The trace goes on as recorded, whatever we decided: the call ran.
+            // The trace goes on as recorded, whatever we decided: the call ran. Only calls we
+            // allowed teach the baseline, as in the monitor.
             let t = Instant::now();
             state.observe_call_with(ev.tool.as_deref(), &l.actions, &hints);
+            if v.decision == Decision::Allow {
+                learned
+                    .baselines
+                    .observe(&learned.key, &l.actions, learned.clock_ms);
+            }
             spent += t.elapsed();
-            session_ns.push(spent.as_nanos() as u64);
+            times.session_ns.push(spent.as_nanos() as u64);
             (v.decision, rules, None)
         }
         // Fail closed: an input the adapter cannot read is denied.
         Err(e) => (Decision::Deny, Vec::new(), Some(e.to_string())),
     };
     let end = Instant::now();
-    gate_ns.push(end.duration_since(lowered_at).as_nanos() as u64);
-    decision_ns.push(end.duration_since(start).as_nanos() as u64);
+    times
+        .gate_ns
+        .push(end.duration_since(lowered_at).as_nanos() as u64);
+    times
+        .decision_ns
+        .push(end.duration_since(start).as_nanos() as u64);
     result
 }
 

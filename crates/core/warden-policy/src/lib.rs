@@ -15,12 +15,12 @@ mod selftest;
 pub mod spec;
 
 pub use compile::Policy;
-pub use spec::ToolSpec;
 pub use decision::{Decision, Mode, Severity};
 pub use error::{PolicyError, PolicyErrors};
 pub use gate::{Modification, RuleMatch, SessionFacts, Verdict};
 pub use layers::{Layer, PolicySource, BASELINE_YAML};
 pub use selftest::{test_env, TestFailure, TestReport, TEST_HOME, TEST_WORKSPACE};
+pub use spec::ToolSpec;
 
 /// The JSON Schema of the policy file format, for editors.
 pub fn json_schema() -> serde_json::Value {

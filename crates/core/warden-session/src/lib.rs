@@ -9,7 +9,6 @@
 
 pub mod baseline;
 mod drift;
-mod inject;
 mod pii;
 
 use std::collections::BTreeMap;
@@ -18,8 +17,8 @@ use serde_json::Value;
 use warden_action::{name_words, verb_words, Action, Operation, ToolEffect};
 
 pub use drift::{CallView, Drift, DriftJudge};
-pub use inject::{injection_spans, Span};
 pub use pii::pii_kinds;
+pub use warden_scan::{injection_spans, Span};
 
 /// Facts about a session, by name, as the policy's `session` match reads them.
 pub type Facts = BTreeMap<String, Value>;
@@ -156,7 +155,7 @@ impl Session {
     /// The user said something: it is trusted and names what the task needs.
     pub fn user_prompt(&mut self, text: &str) {
         self.task.push('\n');
-        self.task.push_str(&text.to_lowercase());
+        self.task.push_str(&text.to_ascii_lowercase());
         self.intent = drift::Task::from_text(&self.task);
     }
 
@@ -212,9 +211,15 @@ impl Session {
         if text.trim().is_empty() {
             return;
         }
-        let lower = text.to_lowercase();
-        let injected = injection_spans(&lower)
-            .into_iter()
+        // ASCII lowercasing keeps byte offsets, so the scanner's spans hold in `lower` too.
+        let lower = text.to_ascii_lowercase();
+        let found = warden_scan::scan(text);
+        // Injected instructions, and images that would load an outside URL when the output is
+        // rendered (a planted exfiltration channel), sway what follows them.
+        let injected = found
+            .injections
+            .iter()
+            .chain(found.exfil.iter().filter(|f| f.family.ends_with("_image")))
             .map(|s| {
                 (
                     s.start.saturating_sub(INJECTION_REACH_BEFORE),
@@ -222,6 +227,16 @@ impl Session {
                 )
             })
             .collect();
+        // A secret in tool output: the session now holds one.
+        if self.private_read.is_none() {
+            if let Some(f) = found
+                .secrets
+                .iter()
+                .find(|f| f.confidence > warden_scan::Confidence::Low)
+            {
+                self.private_read = Some(format!("{} in tool output", f.family));
+            }
+        }
         self.docs.push(Doc {
             text: lower,
             injected,
@@ -266,7 +281,7 @@ impl Session {
                 destinations(a, &mut values);
             }
             for v in values {
-                let lv = v.to_lowercase();
+                let lv = v.to_ascii_lowercase();
                 if lv.len() < MIN_VALUE_LEN || self.task.contains(&lv) {
                     continue;
                 }
@@ -330,6 +345,31 @@ impl Session {
         );
         let sends = acts && sends_data(actions);
         f.insert("sends_data".into(), Value::Bool(sends));
+        if acts {
+            // Secrets and data-carrying URLs in what the call sends or fetches.
+            let mut texts = Vec::new();
+            if let Some(a) = args {
+                collect_text(a, &mut texts);
+            }
+            let (mut secrets, mut exfil) = (Vec::new(), false);
+            for t in texts {
+                let found = warden_scan::scan(t);
+                for s in &found.secrets {
+                    if s.confidence > warden_scan::Confidence::Low && !secrets.contains(&s.family) {
+                        secrets.push(s.family);
+                    }
+                }
+                exfil |= found
+                    .exfil
+                    .iter()
+                    .any(|e| e.severity >= warden_scan::Severity::Medium);
+            }
+            f.insert("args_secret".into(), Value::Bool(!secrets.is_empty()));
+            if !secrets.is_empty() {
+                f.insert("secret_kinds".into(), Value::from(secrets));
+            }
+            f.insert("args_exfil".into(), Value::Bool(exfil));
+        }
         if sends {
             // Personal data in what goes out: the text of every argument.
             let mut found: Vec<&str> = Vec::new();
@@ -413,7 +453,7 @@ fn collect_leaves(v: &Value, out: &mut Vec<String>) {
         Value::String(s) => {
             let t = s.trim();
             if t.len() >= MIN_VALUE_LEN && t.len() <= 120 && !t.contains('\n') {
-                out.push(t.to_lowercase());
+                out.push(t.to_ascii_lowercase());
             }
         }
         Value::Array(items) => items.iter().for_each(|i| collect_leaves(i, out)),

@@ -9,6 +9,7 @@
 //! Parsing uses the tree-sitter bash grammar ([`syntax`]); the lowering walks that tree with the
 //! variables, functions and aliases the command itself defines.
 
+mod budget;
 mod interp;
 mod lower;
 mod syntax;

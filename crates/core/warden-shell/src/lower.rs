@@ -4,7 +4,7 @@
 use warden_action::{Action, ExecAction, NetworkAction, Opacity, Operation, PathEnv};
 
 use std::collections::HashMap;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::interp;
 use crate::syntax::{parse, Cmd, Item, Part, Redir, Word};
@@ -28,7 +28,7 @@ const MAX_FANOUT: usize = 64;
 /// understood is returned as an opaque exec action.
 pub fn lower(command: &str, env: &PathEnv) -> Vec<Action> {
     let mut l = Lowerer {
-        deadline: Some(Instant::now() + LOWER_BUDGET),
+        deadline: Some(crate::budget::Budget::start(LOWER_BUDGET)),
         ..Lowerer::default()
     };
     // A lone backslash at the very end continues onto a line that never comes: bash drops it.
@@ -79,7 +79,7 @@ struct Lowerer {
     /// The directory `cd` moved to earlier in the command (as written), for relative paths.
     cwd: Option<String>,
     /// When lowering must stop: no input may hold the gate up.
-    deadline: Option<Instant>,
+    deadline: Option<crate::budget::Budget>,
     /// The deadline passed: everything after is skipped (an opaque action says so).
     out_of_time: bool,
     /// A here-document or here-string given to an enclosing compound command.
@@ -218,7 +218,7 @@ impl Lowerer {
 
     /// Lower an item; returns the programs whose output it produces (for pipelines).
     fn item(&mut self, it: &Item, ctx: &Ctx<'_>, upstream: &[String]) -> Vec<String> {
-        if self.deadline.is_some_and(|d| Instant::now() > d) {
+        if self.deadline.is_some_and(|d| d.spent()) {
             self.deadline = None;
             self.unread = true;
             self.opaque_exec("…", "the command takes too long to follow", ctx.via);

@@ -8,7 +8,7 @@
 
 use std::cell::RefCell;
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use tree_sitter::{Node, Parser};
 
@@ -127,12 +127,12 @@ pub(crate) fn parse(src: &str) -> Parsed {
             }
             *slot = Some(p);
         }
-        let start = Instant::now();
+        let budget = crate::budget::Budget::start(PARSE_BUDGET);
         let bytes = ascii.as_bytes();
         let mut read = |i: usize, _: tree_sitter::Point| bytes.get(i..).unwrap_or(&[]);
         // Returning true cancels the parse: some inputs (thousands of here-documents) make the
         // grammar's scanner quadratic.
-        let mut progress = |_: &tree_sitter::ParseState| start.elapsed() > PARSE_BUDGET;
+        let mut progress = |_: &tree_sitter::ParseState| budget.spent();
         let options = tree_sitter::ParseOptions::new().progress_callback(&mut progress);
         let tree = slot
             .as_mut()

@@ -79,12 +79,12 @@ pub struct Daemon {
     ids: AtomicU64,
 }
 
-/// Text of a prompt or tool output, whatever JSON shape it came in.
-fn text_of(v: &Value) -> String {
-    match v {
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
-    }
+use crate::follow::text_of;
+use warden_session::baseline::ProfileKey;
+
+/// Now, in milliseconds, for the baselines' clock.
+fn now_u64() -> u64 {
+    u64::try_from(now_ms()).unwrap_or(0)
 }
 
 /// The text the agent is shown: the reason, the rules, and what to do instead.
@@ -165,16 +165,16 @@ struct DecisionBody<'a> {
 }
 
 /// Who a gated request comes from.
-struct Ctx {
-    agent: String,
-    event: String,
-    session: Option<String>,
-    subagent: Option<String>,
-    tool_use_id: Option<String>,
+pub(crate) struct Ctx {
+    pub(crate) agent: String,
+    pub(crate) event: String,
+    pub(crate) session: Option<String>,
+    pub(crate) subagent: Option<String>,
+    pub(crate) tool_use_id: Option<String>,
 }
 
 /// Cut long strings inside a value so one tool output cannot bloat the log.
-fn clip(v: &Value, max: usize) -> Value {
+pub(crate) fn clip(v: &Value, max: usize) -> Value {
     match v {
         Value::String(s) if s.len() > max => {
             let mut end = max;
@@ -191,7 +191,7 @@ fn clip(v: &Value, max: usize) -> Value {
     }
 }
 
-fn record(kind: Kind, session: Option<String>, body: &Value) -> NewRecord {
+pub(crate) fn record(kind: Kind, session: Option<String>, body: &Value) -> NewRecord {
     // Serialising a `Value` cannot fail (its keys are strings); an empty object is the fallback.
     NewRecord::new(kind, session.clone(), body).unwrap_or(NewRecord {
         kind,
@@ -467,11 +467,31 @@ impl Daemon {
         policy: Result<Arc<Policy>, String>,
         pending: Option<&mpsc::Sender<Response>>,
     ) -> Response {
+        self.gate_with(ctx, lowered, policy, pending, &SessionFacts::new())
+            .await
+    }
+
+    /// [`Self::gate`] with facts the client supplies (the MCP proxy's `mcp_*` facts); the
+    /// session's own facts win over them.
+    pub(crate) async fn gate_with(
+        &self,
+        ctx: &Ctx,
+        lowered: Result<Lowered, String>,
+        policy: Result<Arc<Policy>, String>,
+        pending: Option<&mpsc::Sender<Response>>,
+        extra: &SessionFacts,
+    ) -> Response {
         let base = json!({
             "event": ctx.event, "agent": ctx.agent, "subagent": ctx.subagent, "tool_use_id": ctx.tool_use_id,
         });
         let lowered = match lowered {
-            Ok(l) => l,
+            Ok(mut l) => {
+                // What the user declared about a tool beats what its name suggests.
+                if let Ok(p) = &policy {
+                    p.classify(&mut l.actions);
+                }
+                l
+            }
             Err(e) => {
                 let message = format!("input not understood: {e}");
                 let mut body = base;
@@ -502,16 +522,36 @@ impl Daemon {
         } else {
             match &policy {
                 Ok(p) => {
-                    let facts: SessionFacts = ctx
-                        .session
-                        .as_deref()
-                        .and_then(|id| {
-                            self.state()
-                                .sessions
-                                .get(id)
-                                .map(|s| s.facts(lowered.tool_input.as_ref(), &lowered.actions))
-                        })
-                        .unwrap_or_default();
+                    let decl = lowered.tool.as_deref().and_then(|t| p.tool(t));
+                    let hints = warden_session::CallHints {
+                        destinations: decl.map(|d| d.destinations.as_slice()).unwrap_or_default(),
+                        private: decl.is_some_and(|d| d.private),
+                    };
+                    let mut own: SessionFacts = {
+                        let st = self.state();
+                        let mut f = ctx
+                            .session
+                            .as_deref()
+                            .and_then(|id| st.sessions.get(id))
+                            .map(|s| {
+                                s.facts_with(lowered.tool_input.as_ref(), &lowered.actions, &hints)
+                            })
+                            .unwrap_or_default();
+                        if let Some(first) = lowered.actions.first() {
+                            let key = ProfileKey::of(first);
+                            let dev = st.baselines.score(&key, &lowered.actions, now_u64());
+                            f.extend(dev.facts());
+                        }
+                        f
+                    };
+                    own.retain(|_, v| !v.is_null());
+                    let facts = if extra.is_empty() {
+                        own
+                    } else {
+                        let mut f = extra.clone();
+                        f.extend(own);
+                        f
+                    };
                     p.evaluate(&lowered.actions, &facts)
                 }
                 Err(e) => Verdict::failed(
@@ -583,7 +623,11 @@ impl Daemon {
             session: ctx.session.clone(),
             body: "{}".into(),
         });
-        match self.write(vec![rec], Vec::new()).await {
+        let written = self.write(vec![rec], Vec::new()).await;
+        if written.is_ok() && matches!(decision, Decision::Allow | Decision::Modify) {
+            self.learn(ctx, &lowered, policy.as_ref().ok());
+        }
+        match written {
             Ok(seqs) => Response::Answer(Answer {
                 decision,
                 policy_decision: verdict.policy_decision,
@@ -598,6 +642,34 @@ impl Daemon {
             Err(e) => Response::Error {
                 message: format!("the decision could not be recorded, so it is refused: {e}"),
             },
+        }
+    }
+
+    /// An allowed call ran: the session remembers what it read, and the baseline learns what
+    /// this agent does here. Only allowed calls teach, so denied retries cannot train it.
+    fn learn(&self, ctx: &Ctx, lowered: &Lowered, policy: Option<&Arc<Policy>>) {
+        let Some(first) = lowered.actions.first() else {
+            return;
+        };
+        let private = policy
+            .and_then(|p| lowered.tool.as_deref().and_then(|t| p.tool(t)))
+            .is_some_and(|d| d.private);
+        let hints = warden_session::CallHints {
+            destinations: &[],
+            private,
+        };
+        let key = ProfileKey::of(first);
+        let mut st = self.state();
+        let at = now_u64();
+        let dev = st.baselines.score(&key, &lowered.actions, at);
+        st.baselines.record_score(&key, &dev);
+        st.baselines.observe(&key, &lowered.actions, at);
+        if let Some(s) = ctx
+            .session
+            .as_deref()
+            .and_then(|id| st.sessions.get_mut(id))
+        {
+            s.observe_call_with(lowered.tool.as_deref(), &lowered.actions, &hints);
         }
     }
 
@@ -913,6 +985,9 @@ impl Daemon {
             "halted": halted,
             "pending_approvals": st.pending.len(),
             "grants": st.grants.len(),
+            "sessions_followed": st.sessions.len(),
+            "rebuilt_from_log": st.rebuilt,
+            "baselines": st.baselines.keys().map(|k| st.baselines.summary(k)).collect::<Vec<_>>(),
         })
     }
 }

@@ -9,8 +9,10 @@
 
 pub mod client;
 mod daemon;
+mod follow;
 pub mod hook;
 pub mod http;
+pub mod mcp;
 mod policy;
 pub mod proto;
 mod server;

@@ -143,6 +143,57 @@ pub enum Request {
     },
     /// The daemon's state: policy, head of the audit chain, halts.
     Status,
+    /// An MCP `tools/call` through `warden mcp`: decide it (waiting for a human on ask).
+    McpCall {
+        /// The session the call belongs to.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        session: Option<String>,
+        /// The MCP server's name.
+        server: String,
+        /// The tool's name.
+        tool: String,
+        /// The call's arguments.
+        #[serde(default)]
+        args: Value,
+        /// The tool's annotations from the server's latest `tools/list`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        annotations: Option<Value>,
+        /// Facts the proxy knows (`mcp_definition`, `mcp_risk`), merged under the session's own.
+        #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+        facts: BTreeMap<String, Value>,
+        /// The proxy's environment (paths in arguments resolve in it).
+        #[serde(default)]
+        env: ClientEnv,
+    },
+    /// The result of an MCP tool call: recorded, and read into the session as outside content.
+    McpResult {
+        /// The session the call belongs to.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        session: Option<String>,
+        /// The MCP server's name.
+        server: String,
+        /// The tool's name.
+        tool: String,
+        /// The result (`content`, `structuredContent`, `isError`), as the server sent it.
+        content: Value,
+        /// What scanning the result found (injections, secrets), for the audit trail.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        findings: Vec<Value>,
+    },
+    /// Something the MCP proxy saw that belongs in the audit trail: vetting findings, a changed
+    /// tool definition, a server that started or exited.
+    McpEvent {
+        /// The session.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        session: Option<String>,
+        /// The MCP server's name.
+        server: String,
+        /// What happened (`vetted`, `changed`, `pinned`, ...).
+        event: String,
+        /// The details.
+        #[serde(default)]
+        body: Value,
+    },
 }
 
 /// The decision a hook renders for its agent.

@@ -31,7 +31,23 @@ pub async fn serve(config: Config, loader: Arc<dyn PolicyLoader>) -> Result<(), 
     log.conn()
         .execute_batch(STATE_SCHEMA)
         .map_err(warden_audit::AuditError::from)?;
-    let state = State::load(log.conn(), now_ms()).map_err(warden_audit::AuditError::from)?;
+    let mut state = State::load(log.conn(), now_ms()).map_err(warden_audit::AuditError::from)?;
+    // Session analysis and baselines survive a restart: they are rebuilt from the log.
+    let rebuilt = crate::follow::rebuild(
+        log.conn(),
+        now_ms(),
+        &mut state.sessions,
+        &mut state.baselines,
+        &state.lineage,
+    )
+    .map_err(warden_audit::AuditError::from)?;
+    tracing::info!(
+        records = rebuilt.records,
+        sessions = rebuilt.sessions,
+        learned = rebuilt.learned,
+        "session state rebuilt from the audit log"
+    );
+    state.rebuilt = Some(rebuilt);
     let stale = stale_pending(log.conn()).map_err(warden_audit::AuditError::from)?;
     let head = log.head();
     let writer = Writer::start(log, config.checkpoint_interval)?;
@@ -272,6 +288,41 @@ async fn handle(d: &Daemon, req: Request, who: Peer, pending: &mpsc::Sender<Resp
             env,
         } => d.hook(&agent, payload, env, Some(pending)).await,
         Request::Check { input, env } => d.check(input, env).await,
+        Request::McpCall {
+            session,
+            server,
+            tool,
+            args,
+            annotations,
+            facts,
+            env,
+        } => {
+            let call = crate::mcp::McpCall {
+                session,
+                server,
+                tool,
+                args,
+                annotations,
+                facts,
+                env,
+            };
+            d.mcp_call(call, Some(pending)).await
+        }
+        Request::McpResult {
+            session,
+            server,
+            tool,
+            content,
+            findings,
+        } => ok(d
+            .mcp_result(session, &server, &tool, &content, &findings)
+            .await),
+        Request::McpEvent {
+            session,
+            server,
+            event,
+            body,
+        } => ok(d.mcp_event(session, &server, &event, &body).await),
         _ if !who.admin => admin_only(),
         Request::Approvals { all } => {
             ok(serde_json::to_value(d.approvals(all)).map_err(|e| e.to_string()))

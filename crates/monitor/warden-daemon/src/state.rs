@@ -66,9 +66,14 @@ pub(crate) struct State {
     pub answered: Vec<ApprovalView>,
     /// Subagent (or child session) id -> parent session.
     pub lineage: HashMap<String, String>,
-    /// Session analysis (the user's task, outside content read), by session. In memory only
-    /// for now: a restart forgets it (the audit log keeps the events it was built from).
+    /// Session analysis (the user's task, outside content read), by session. Rebuilt from the
+    /// audit log at start (see [`crate::follow`]).
     pub sessions: HashMap<String, warden_session::Session>,
+    /// Behavioural baselines per agent and workspace, learned from allowed actions and rebuilt
+    /// from the audit log at start.
+    pub baselines: warden_session::baseline::Baselines,
+    /// What the start-up rebuild read, for `warden status`.
+    pub rebuilt: Option<crate::follow::Rebuilt>,
 }
 
 /// How many sessions' analysis state is kept; the oldest-looking is dropped beyond it.

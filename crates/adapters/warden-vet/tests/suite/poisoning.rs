@@ -333,9 +333,13 @@ fn instructions_in_schema_values_are_found_where_they_are() {
     let f = vet_tools("modes", &tools(json!([t])));
     let at =
         |rule: &str| -> Vec<String> { of(&f, rule).iter().map(|x| x.location.clone()).collect() };
+    // The concealment order in the output schema is an instruction to the model too.
     assert_eq!(
         at("mcp.poison.instruction"),
-        ["/tools/0/inputSchema/properties/mode/enum/1"]
+        [
+            "/tools/0/inputSchema/properties/mode/enum/1",
+            "/tools/0/outputSchema/properties/result/description"
+        ]
     );
     assert_eq!(
         at("mcp.poison.conceal"),

@@ -1,0 +1,64 @@
+//! `warden mcp scan`: the servers of a client config started with a real MCP client and vetted.
+
+use std::time::Duration;
+
+use pretty_assertions::assert_eq;
+use serde_json::json;
+
+use super::testkit;
+
+#[tokio::test]
+async fn configured_servers_are_started_listed_and_vetted() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join(".mcp.json");
+    let cfg = json!({"mcpServers": {
+        "echo": {"command": testkit(), "args": ["server", "echo"]},
+        "calc": {"command": testkit(), "args": ["server", "poisoned"]},
+        "broken": {"command": "/nonexistent/mcp-server"},
+        "remote": {"type": "http", "url": "http://127.0.0.1:9/mcp"}
+    }});
+    std::fs::write(&config, serde_json::to_vec_pretty(&cfg).unwrap()).unwrap();
+    let opts = warden_mcp::scan::ScanOptions {
+        config: Some(config),
+        home: dir.path().to_path_buf(),
+        project: None,
+        timeout: Duration::from_secs(20),
+        pins_dir: None,
+        no_start: false,
+    };
+    let report = warden_mcp::scan::run(&opts).await.unwrap();
+    let mut status: Vec<(String, String, usize)> = report
+        .servers
+        .iter()
+        .map(|s| (s.name.clone(), s.status.to_string(), s.counts[0]))
+        .collect();
+    status.sort();
+    assert_eq!(
+        status,
+        vec![
+            ("broken".to_string(), "failed".to_string(), 0),
+            ("calc".to_string(), "listed".to_string(), 2),
+            ("echo".to_string(), "listed".to_string(), 5),
+            ("remote".to_string(), "skipped".to_string(), 0),
+        ]
+    );
+    assert!(report.failed());
+    let add: Vec<&warden_vet::Finding> = report
+        .findings
+        .iter()
+        .filter(|f| f.server == "calc" && f.item == "add")
+        .collect();
+    assert!(!add.is_empty(), "{:#?}", report.findings);
+    assert!(report
+        .findings
+        .iter()
+        .all(|f| f.server != "echo" || f.severity < warden_vet::Severity::High));
+    let table = report.table();
+    assert!(
+        table.contains("calc") && table.contains("failed"),
+        "{table}"
+    );
+    let sarif = report.sarif();
+    assert_eq!(sarif["version"], json!("2.1.0"));
+    assert!(!sarif["runs"][0]["results"].as_array().unwrap().is_empty());
+}

@@ -1,0 +1,4 @@
+//! The integration tests of `warden-scan`, in one binary.
+
+#[cfg(test)]
+mod suite;
