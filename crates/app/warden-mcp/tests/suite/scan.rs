@@ -49,10 +49,15 @@ async fn configured_servers_are_started_listed_and_vetted() {
         .filter(|f| f.server == "calc" && f.item == "add")
         .collect();
     assert!(!add.is_empty(), "{:#?}", report.findings);
-    assert!(report
+    // The clean server's tools raise nothing high. (Its command may live under /tmp when the
+    // repository is cloned there, which the config check rightly calls out: not about tools.)
+    let echo_high: Vec<&warden_vet::Finding> = report
         .findings
         .iter()
-        .all(|f| f.server != "echo" || f.severity < warden_vet::Severity::High));
+        .filter(|f| f.server == "echo" && f.severity >= warden_vet::Severity::High)
+        .filter(|f| f.rule != "mcp.config.writable-command")
+        .collect();
+    assert!(echo_high.is_empty(), "{echo_high:#?}");
     let table = report.table();
     assert!(
         table.contains("calc") && table.contains("failed"),
