@@ -352,14 +352,7 @@ impl Daemon {
                     };
                     if let Some(text) = text {
                         let mut st = self.state();
-                        if st.sessions.len() >= crate::state::SESSIONS_KEPT
-                            && !st.sessions.contains_key(&session)
-                        {
-                            if let Some(k) = st.sessions.keys().next().cloned() {
-                                st.sessions.remove(&k);
-                            }
-                        }
-                        let s = st.sessions.entry(session).or_default();
+                        let s = st.session_mut(session);
                         if event == "UserPromptSubmit" {
                             s.user_prompt(&text);
                         } else {
@@ -528,7 +521,7 @@ impl Daemon {
                         private: decl.is_some_and(|d| d.private),
                     };
                     let mut own: SessionFacts = {
-                        let st = self.state();
+                        let mut st = self.state();
                         let mut f = ctx
                             .session
                             .as_deref()
@@ -541,6 +534,8 @@ impl Daemon {
                             let key = ProfileKey::of(first);
                             let dev = st.baselines.score(&key, &lowered.actions, now_u64());
                             f.extend(dev.facts());
+                            // Shown by `warden status` whatever the decision.
+                            st.baselines.record_score(&key, &dev);
                         }
                         f
                     };
@@ -660,10 +655,8 @@ impl Daemon {
         };
         let key = ProfileKey::of(first);
         let mut st = self.state();
-        let at = now_u64();
-        let dev = st.baselines.score(&key, &lowered.actions, at);
-        st.baselines.record_score(&key, &dev);
-        st.baselines.observe(&key, &lowered.actions, at);
+        // Scored (and the score recorded) when the call was gated; here it only teaches.
+        st.baselines.observe(&key, &lowered.actions, now_u64());
         if let Some(s) = ctx
             .session
             .as_deref()

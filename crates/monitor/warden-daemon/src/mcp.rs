@@ -113,13 +113,7 @@ impl Daemon {
         let session = self.state().root(session.as_deref());
         if let Some(id) = session.clone() {
             let text = result_text(content);
-            let mut st = self.state();
-            if st.sessions.len() >= crate::state::SESSIONS_KEPT && !st.sessions.contains_key(&id) {
-                if let Some(k) = st.sessions.keys().next().cloned() {
-                    st.sessions.remove(&k);
-                }
-            }
-            st.sessions.entry(id).or_default().tool_result(&text);
+            self.state().session_mut(id).tool_result(&text);
         }
         let body = json!({
             "event": "McpResult", "agent": MCP_AGENT, "server": server, "tool": mcp_tool(server, tool),

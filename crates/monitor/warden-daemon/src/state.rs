@@ -110,6 +110,17 @@ impl State {
         Ok(st)
     }
 
+    /// The analysis state of session `id`, created if new; beyond [`SESSIONS_KEPT`] another
+    /// session's state is dropped first, so a flood of session ids cannot exhaust memory.
+    pub(crate) fn session_mut(&mut self, id: String) -> &mut warden_session::Session {
+        if self.sessions.len() >= SESSIONS_KEPT && !self.sessions.contains_key(&id) {
+            if let Some(k) = self.sessions.keys().next().cloned() {
+                self.sessions.remove(&k);
+            }
+        }
+        self.sessions.entry(id).or_default()
+    }
+
     /// The session an id belongs to, following subagent lineage to the root.
     pub(crate) fn root(&self, session: Option<&str>) -> Option<String> {
         let mut s = session?.to_string();

@@ -56,6 +56,16 @@ pub async fn call(c: &RunningService<RoleClient, ()>, tool: &str, args: Value) -
 }
 
 /// The text of a tool result.
+/// The names of the tools the server lists, in order.
+pub async fn tool_names(c: &RunningService<RoleClient, ()>) -> Vec<String> {
+    c.list_all_tools()
+        .await
+        .unwrap()
+        .iter()
+        .map(|t| t.name.to_string())
+        .collect()
+}
+
 pub fn text(r: &CallToolResult) -> String {
     let v = serde_json::to_value(r).unwrap();
     v["content"]

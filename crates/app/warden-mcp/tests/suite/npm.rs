@@ -9,7 +9,7 @@ use std::process::Command;
 use pretty_assertions::assert_eq;
 use serde_json::json;
 
-use super::{call, client, is_error, proxied, text};
+use super::{call, client, is_error, proxied, text, tool_names};
 
 /// The version the test pins.
 const PACKAGE: &str = "@modelcontextprotocol/server-filesystem@2026.8.31";
@@ -78,13 +78,7 @@ async fn the_npm_filesystem_server_is_gated() {
         &server,
     ))
     .await;
-    let tools: Vec<String> = c
-        .list_all_tools()
-        .await
-        .unwrap()
-        .iter()
-        .map(|t| t.name.to_string())
-        .collect();
+    let tools: Vec<String> = tool_names(&c).await;
     assert!(tools.contains(&"read_text_file".to_string()), "{tools:?}");
     assert!(tools.contains(&"write_file".to_string()), "{tools:?}");
 

@@ -5,18 +5,12 @@
 use pretty_assertions::assert_eq;
 use serde_json::json;
 
-use super::{call, client, is_error, proxied, server, text};
+use super::{call, client, is_error, proxied, server, text, tool_names};
 
 #[tokio::test]
 async fn calls_are_gated_with_the_local_policy() {
     let c = client(&proxied(&["--fallback", "local"], &server("echo"))).await;
-    let tools: Vec<String> = c
-        .list_all_tools()
-        .await
-        .unwrap()
-        .iter()
-        .map(|t| t.name.to_string())
-        .collect();
+    let tools: Vec<String> = tool_names(&c).await;
     assert_eq!(
         tools,
         vec!["echo", "add", "read_file", "write_file", "send_email"]
@@ -63,13 +57,7 @@ async fn calls_are_gated_with_the_local_policy() {
 #[tokio::test]
 async fn a_poisoned_tool_is_hidden_and_its_calls_refused() {
     let c = client(&proxied(&["--fallback", "local"], &server("poisoned"))).await;
-    let tools: Vec<String> = c
-        .list_all_tools()
-        .await
-        .unwrap()
-        .iter()
-        .map(|t| t.name.to_string())
-        .collect();
+    let tools: Vec<String> = tool_names(&c).await;
     assert_eq!(tools, vec!["multiply"]);
     let r = call(&c, "add", json!({"a": "1", "b": "2", "sidenote": ""})).await;
     assert!(is_error(&r));
