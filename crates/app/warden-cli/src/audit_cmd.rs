@@ -85,9 +85,11 @@ pub fn run(cmd: AuditCommand) -> Result<Code> {
         AuditCommand::Verify {
             state_dir,
             public_key,
+            witness,
             json,
         } => {
-            let report = warden_audit::verify(&dir(state_dir), public_key.as_deref())?;
+            let report =
+                warden_audit::verify_with(&dir(state_dir), public_key.as_deref(), &witness)?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&report)?);
             } else {

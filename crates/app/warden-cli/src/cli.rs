@@ -46,6 +46,12 @@ pub enum Command {
     Status(ConnectArgs),
     /// Install (or remove) Warden's hooks in an agent's settings.
     Init(InitArgs),
+    /// Install the protected deployment (Linux, as root): the monitor as its own system user,
+    /// root-owned policy and client config, a systemd unit, hooks in Claude Code's managed
+    /// settings.
+    Install(InstallArgs),
+    /// Remove the protected deployment (the audit log stays unless `--purge`).
+    Uninstall(InstallArgs),
     /// Measure the hook round trip and the monitor's throughput.
     BenchDaemon(BenchArgs),
     /// The MCP gateway: proxy an MCP server (`warden mcp -- COMMAND ARGS...`), gating every
@@ -89,9 +95,23 @@ pub struct ConnectArgs {
     /// How long to wait for the monitor.
     #[arg(long, env = "WARDEN_HOOK_TIMEOUT", value_parser = duration, default_value = "5s")]
     pub timeout: std::time::Duration,
+    /// The root-owned client config of the protected deployment (default
+    /// `/etc/warden/client.json` when it exists). With one, hooks ignore `--socket`,
+    /// `WARDEN_SOCKET` and `--fallback`, and check that the server runs as the monitor's uid.
+    #[arg(long, value_name = "PATH")]
+    pub client_config: Option<PathBuf>,
 }
 
 impl ConnectArgs {
+    /// Where hooks send their events (see [`warden_daemon::target::resolve`]).
+    pub fn target(&self) -> Result<warden_daemon::target::Target, String> {
+        warden_daemon::target::resolve(
+            self.client_config.as_deref(),
+            self.socket.clone(),
+            self.state_dir(),
+        )
+    }
+
     /// The state directory.
     pub fn state_dir(&self) -> PathBuf {
         self.state_dir
@@ -99,11 +119,16 @@ impl ConnectArgs {
             .unwrap_or_else(warden_daemon::default_state_dir)
     }
 
-    /// The socket path.
+    /// The socket path for administrators and tools: `--socket`/`WARDEN_SOCKET`, else the
+    /// client config's, else the state directory's.
     pub fn socket(&self) -> PathBuf {
-        self.socket
-            .clone()
-            .unwrap_or_else(|| self.state_dir().join(warden_daemon::SOCKET_FILE))
+        if let Some(s) = &self.socket {
+            return s.clone();
+        }
+        match self.target() {
+            Ok(t) => t.socket,
+            Err(_) => self.state_dir().join(warden_daemon::SOCKET_FILE),
+        }
     }
 }
 
@@ -159,6 +184,15 @@ pub struct ServeArgs {
     /// Worker threads (default: one per core).
     #[arg(long)]
     pub threads: Option<usize>,
+    /// The protected deployment (`sudo warden install` sets it): refuse to start as an agent's
+    /// uid or with an agent uid among the administrators; load policy only from root-owned files
+    /// (`/etc/warden/policy.yaml` as the user layer, `/etc/warden/managed.yaml`), never from the
+    /// agent user's home.
+    #[arg(long)]
+    pub protected: bool,
+    /// Also witness every checkpoint in this file (besides `witness.log` and syslog).
+    #[arg(long, value_name = "PATH")]
+    pub witness_file: Option<PathBuf>,
     /// Policies.
     #[command(flatten)]
     pub policy: PolicyArgs,
@@ -212,6 +246,11 @@ pub enum AuditCommand {
         /// Verify against this public key instead of `audit.pub` (a copy kept elsewhere).
         #[arg(long, value_name = "FILE")]
         public_key: Option<PathBuf>,
+        /// Also hold the log against the checkpoints in this witness file (a copy of
+        /// `witness.log`, a syslog file; repeatable). `witness.log` and the usual syslog files
+        /// are always read.
+        #[arg(long, value_name = "FILE")]
+        witness: Vec<PathBuf>,
         /// Print the report as JSON.
         #[arg(long)]
         json: bool,
@@ -351,6 +390,27 @@ pub struct InitArgs {
     /// The project directory for `--scope project` (default: the current directory).
     #[arg(long, value_name = "DIR")]
     pub project: Option<PathBuf>,
+}
+
+/// Arguments of `warden install` and `warden uninstall`.
+#[derive(Debug, Clone, Args)]
+pub struct InstallArgs {
+    /// The user the agents run as (default: the user who ran sudo).
+    #[arg(long, value_name = "NAME")]
+    pub user: Option<String>,
+    /// The system user the monitor runs as (created if missing).
+    #[arg(long, value_name = "NAME", default_value = "warden")]
+    pub monitor_user: String,
+    /// Install every file under this directory instead of `/` (packaging, tests); systemd is
+    /// then left alone.
+    #[arg(long, value_name = "DIR")]
+    pub root: Option<PathBuf>,
+    /// Also install Codex hooks (in the agent user's `~/.codex/hooks.json`).
+    #[arg(long)]
+    pub codex: bool,
+    /// `uninstall`: also remove the state directory (audit log, key).
+    #[arg(long)]
+    pub purge: bool,
 }
 
 /// Where `init` installs.

@@ -20,12 +20,10 @@
 //! failure. With `--fallback local` the hook decides with the local policy instead and spools
 //! the event for the monitor to ingest when it next starts.
 
-use std::io::Write;
-use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::Path;
 use std::process::ExitCode;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use serde_json::{json, Value};
 use warden_adapters::claude::HookPayload;
 use warden_adapters::Format;
@@ -71,28 +69,59 @@ fn answer(args: &HookArgs) -> Result<Option<Value>> {
     if let Some(ws) = &args.policy.workspace {
         env.workspace = Some(ws.display().to_string());
     }
+    let target = args.connect.target().map_err(|e| anyhow::anyhow!(e))?;
     let req = Request::Hook {
         agent: agent_name(args.agent).into(),
         payload: doc.clone(),
         env,
+        nonce: Some(
+            warden_daemon::proto::nonce()
+                .ok_or_else(|| anyhow::anyhow!("no randomness for the request's nonce"))?,
+        ),
     };
-    let socket = args.connect.socket();
-    let called = client::call(&socket, &req, args.connect.timeout, |id, wait| {
-        eprintln!(
+    let has_tool = payload.tool_name.is_some();
+    let called = client::call_as(
+        &target.socket,
+        &req,
+        args.connect.timeout,
+        target.monitor_uid,
+        |id, wait| {
+            eprintln!(
             "warden: waiting up to {} s for a human: `warden approvals approve {id}` or `warden approvals deny {id}`",
             wait / 1000
         );
-    });
+        },
+    );
     match called {
         Ok(Response::Answer(a)) => Ok(render(args.agent, &payload.hook_event_name, &a)),
         Ok(Response::Error { message }) => Err(anyhow::anyhow!(message)),
         Ok(other) => Err(anyhow::anyhow!(ClientError::Garbage(format!(
             "unexpected {other:?}"
         )))),
-        Err(e) if args.fallback == Fallback::Local => {
+        // In the protected deployment only the monitor decides: no local fallback.
+        Err(e) if args.fallback == Fallback::Local && !target.protected => {
             eprintln!("warden: {e}; deciding with the local policy (--fallback local)");
             local(args, &doc, &payload)
         }
+        Err(e @ (ClientError::Unreachable { .. } | ClientError::Timeout(_)))
+            if !warden_adapters::claude::carries_action(&payload.hook_event_name, has_tool) =>
+        {
+            let entry = json!({
+                "agent": agent_name(args.agent), "event": payload.hook_event_name,
+                "session": payload.session_id, "payload": doc, "unreachable": e.to_string(),
+            });
+            let path = warden_daemon::target::spool(&target.spool_dir, &entry, target.protected)
+                .map_err(|s| anyhow::anyhow!(s))?;
+            eprintln!(
+                "warden: the monitor is unreachable ({e}); `{}` carries no action, so it was recorded in `{}` and not blocked",
+                payload.hook_event_name,
+                path.display()
+            );
+            Ok(None)
+        }
+        Err(e) if target.protected => Err(anyhow::anyhow!(
+            "{e} (the protected monitor is down: an administrator runs `sudo systemctl restart warden`)"
+        )),
         Err(e) => Err(anyhow::anyhow!(
             "{e} (start it with `warden serve`, or allow a local decision with `--fallback local`)"
         )),
@@ -128,6 +157,7 @@ fn local(args: &HookArgs, doc: &Value, payload: &HookPayload) -> Result<Option<V
             approval: None,
             grant: None,
             gated: true,
+            nonce: None,
         };
         entry["decision"] = json!(a.decision);
         entry["rules"] = json!(a.rules);
@@ -149,25 +179,7 @@ fn spool(args: &HookArgs, entry: &Value) -> Result<()> {
         .spool_dir
         .clone()
         .unwrap_or_else(|| args.connect.state_dir().join(warden_daemon::SPOOL_DIR));
-    std::fs::DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(&dir)
-        .with_context(|| format!("cannot create the spool `{}`", dir.display()))?;
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos());
-    let path = dir.join(format!("{nanos}-{}.jsonl", std::process::id()));
-    let mut f = std::fs::OpenOptions::new()
-        .create_new(true)
-        .write(true)
-        .mode(0o600)
-        .open(&path)
-        .with_context(|| format!("cannot spool to `{}`", path.display()))?;
-    let line = serde_json::to_string(entry)? + "\n";
-    f.write_all(line.as_bytes())
-        .and_then(|()| f.sync_data())
-        .with_context(|| format!("cannot spool to `{}`", path.display()))?;
+    warden_daemon::target::spool(&dir, entry, false).map_err(|e| anyhow::anyhow!(e))?;
     Ok(())
 }
 

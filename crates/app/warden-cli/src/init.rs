@@ -53,7 +53,13 @@ fn settings_path(args: &InitArgs) -> Result<PathBuf> {
 fn is_warden(hook: &Value, agent: &str) -> bool {
     hook.get("command")
         .and_then(Value::as_str)
-        .is_some_and(|c| c.contains("warden") && c.trim_end().ends_with(&format!("hook {agent}")))
+        .is_some_and(|c| {
+            c.contains("warden")
+                && c.split_whitespace()
+                    .collect::<Vec<_>>()
+                    .windows(2)
+                    .any(|w| w[0].trim_matches('"').ends_with("hook") && w[1] == agent)
+        })
 }
 
 /// Remove Warden's entries from `hooks`; drop groups and events left empty.
@@ -76,7 +82,18 @@ fn strip(hooks: &mut Map<String, Value>, agent: &str) {
 }
 
 /// The settings document with Warden's hooks installed (or removed).
-pub fn apply(mut doc: Value, agent: Agent, command: &str, uninstall: bool) -> Result<Value> {
+pub fn apply(doc: Value, agent: Agent, command: &str, uninstall: bool) -> Result<Value> {
+    apply_with(doc, agent, command, "", uninstall)
+}
+
+/// [`apply`], with `extra` arguments after the agent's name in every hook command.
+pub fn apply_with(
+    mut doc: Value,
+    agent: Agent,
+    command: &str,
+    extra: &str,
+    uninstall: bool,
+) -> Result<Value> {
     let (name, events, matcher) = match agent {
         Agent::ClaudeCode => ("claude-code", CLAUDE_EVENTS, "*"),
         Agent::Codex => ("codex", CODEX_EVENTS, "*"),
@@ -97,11 +114,15 @@ pub fn apply(mut doc: Value, agent: Agent, command: &str, uninstall: bool) -> Re
             let timeout = crate::cli::AGENT_HOOK_TIMEOUT_SECS;
             // The slim `warden-hook` takes the agent directly; `warden` takes `hook AGENT`.
             let slim = command.trim_matches('"').ends_with("warden-hook");
-            let line = if slim {
+            let mut line = if slim {
                 format!("{command} {name}")
             } else {
                 format!("{command} hook {name}")
             };
+            if !extra.is_empty() {
+                line.push(' ');
+                line.push_str(extra);
+            }
             let hook = json!({"type": "command", "command": line, "timeout": timeout});
             let mut group = json!({"hooks": [hook]});
             if *takes_matcher {
@@ -190,7 +211,7 @@ pub fn run(args: &InitArgs) -> Result<Code> {
     Ok(Code::Ok)
 }
 
-fn backup_path(path: &Path) -> PathBuf {
+pub(crate) fn backup_path(path: &Path) -> PathBuf {
     let secs = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());

@@ -13,17 +13,37 @@ pub fn home() -> PathBuf {
     std::env::var_os("HOME").map_or_else(|| PathBuf::from("/"), PathBuf::from)
 }
 
+/// The protected deployment's user layer: root-owned, edited by an administrator.
+pub const SYSTEM_POLICY: &str = "/etc/warden/policy.yaml";
+
 /// Every policy source for `args`, in layer order.
 pub fn sources(
     args: &PolicyArgs,
     workspace: Option<&Path>,
 ) -> Result<Vec<PolicySource>, PolicyErrors> {
+    sources_for(args, workspace, false)
+}
+
+/// Every policy source, in layer order. `protected`: the user layer is [`SYSTEM_POLICY`], not
+/// the file in the (agent) user's home, which the monitor never reads then.
+pub fn sources_for(
+    args: &PolicyArgs,
+    workspace: Option<&Path>,
+    protected: bool,
+) -> Result<Vec<PolicySource>, PolicyErrors> {
     let mut out = vec![PolicySource::baseline()];
-    let defaults = if args.no_discover {
+    let mut defaults = if args.no_discover {
         Vec::new()
     } else {
         PolicySource::default_paths(&home(), workspace)
     };
+    if protected {
+        for (layer, path) in &mut defaults {
+            if *layer == Layer::User {
+                *path = PathBuf::from(SYSTEM_POLICY);
+            }
+        }
+    }
     let default_of = |layer: Layer| {
         defaults
             .iter()
@@ -57,8 +77,28 @@ pub fn sources(
 
 /// Load and self-test the policy for `args`.
 pub fn policy(args: &PolicyArgs, workspace: Option<&Path>) -> Result<Policy> {
+    policy_for(args, workspace, false)
+}
+
+/// [`policy`]; `protected`: see [`sources_for`], and every file but the project's must be
+/// owned by root and writable by nobody else, or the policy does not load.
+pub fn policy_for(args: &PolicyArgs, workspace: Option<&Path>, protected: bool) -> Result<Policy> {
     let workspace = args.workspace.as_deref().or(workspace);
-    let srcs = sources(args, workspace).map_err(|e| anyhow::anyhow!(render_policy(&e)))?;
+    let srcs =
+        sources_for(args, workspace, protected).map_err(|e| anyhow::anyhow!(render_policy(&e)))?;
+    if protected {
+        for s in srcs
+            .iter()
+            .filter(|s| !matches!(s.layer, Layer::Baseline | Layer::Project))
+        {
+            warden_daemon::target::check_root_owned(Path::new(&s.name)).map_err(|e| {
+                anyhow::anyhow!(
+                    "protected mode: the {} policy is not trusted: {e}",
+                    s.layer.as_str()
+                )
+            })?;
+        }
+    }
     Policy::load(&srcs).map_err(|e| anyhow::anyhow!(render_policy(&e)))
 }
 

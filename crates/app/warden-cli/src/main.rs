@@ -11,6 +11,7 @@ mod cli;
 mod exit;
 mod hook;
 mod init;
+mod install;
 mod load;
 mod mcp_cmd;
 mod policy_cmd;
@@ -49,6 +50,8 @@ fn main() -> ExitCode {
         Command::Resume(args) => admin::halt(&args, false),
         Command::Status(args) => admin::status(&args),
         Command::Init(args) => init::run(&args),
+        Command::Install(args) => install::install(&args),
+        Command::Uninstall(args) => install::uninstall(&args),
         Command::BenchDaemon(args) => bench::run(&args),
         Command::Mcp(args) => return mcp_cmd::run(args),
     };

@@ -14,11 +14,12 @@ use crate::load;
 /// Loads the policy layers named on the command line and discovered on disk.
 struct Loader {
     args: PolicyArgs,
+    protected: bool,
 }
 
 impl PolicyLoader for Loader {
     fn load(&self, workspace: Option<&Path>) -> Result<Policy, String> {
-        load::policy(&self.args, workspace).map_err(|e| load::render(&e))
+        load::policy_for(&self.args, workspace, self.protected).map_err(|e| load::render(&e))
     }
 
     fn watch_paths(&self) -> Vec<PathBuf> {
@@ -28,7 +29,13 @@ impl PolicyLoader for Loader {
             PolicySource::default_paths(&load::home(), None)
                 .into_iter()
                 .filter(|(l, _)| *l != Layer::Project)
-                .map(|(_, p)| p)
+                .map(|(l, p)| {
+                    if self.protected && l == Layer::User {
+                        PathBuf::from(load::SYSTEM_POLICY)
+                    } else {
+                        p
+                    }
+                })
                 .collect()
         };
         out.extend(self.args.policy.iter().cloned());
@@ -72,6 +79,8 @@ pub fn run(args: ServeArgs) -> Result<Code> {
         TimeoutDecision::Ask => Decision::Ask,
     };
     config.checkpoint_interval = args.checkpoint_interval;
+    config.protected = args.protected;
+    config.witness_file = args.witness_file.clone();
     init_tracing(args.log_json);
     let mut rt = tokio::runtime::Builder::new_multi_thread();
     if let Some(n) = args.threads {
@@ -81,7 +90,10 @@ pub fn run(args: ServeArgs) -> Result<Code> {
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
-    let loader = Arc::new(Loader { args: args.policy });
+    let loader = Arc::new(Loader {
+        args: args.policy,
+        protected: args.protected,
+    });
     rt.block_on(warden_daemon::serve(config, loader))?;
     Ok(Code::Ok)
 }

@@ -7,6 +7,12 @@
 //! it cannot do itself (a local fallback, policy options) it hands to `warden hook` with the
 //! same arguments. Every failure, a panic included, exits 2: agents treat any other non-zero
 //! code as "go ahead".
+//!
+//! In the protected deployment the socket and the monitor's uid come from the root-owned client
+//! config (`--client-config PATH`, or `/etc/warden/client.json`), never from the environment;
+//! the server must run as the monitor's uid and echo the request's nonce. With the monitor
+//! unreachable, events that carry no action (a typed prompt, session start and end) are spooled
+//! and let through; every event with an action blocks.
 
 use std::io::Read;
 use std::os::unix::process::CommandExt;
@@ -16,7 +22,8 @@ use std::time::Duration;
 
 use serde_json::Value;
 use warden_daemon::client::{self, ClientError};
-use warden_daemon::proto::{ClientEnv, Request, Response};
+use warden_daemon::proto::{self, ClientEnv, Request, Response};
+use warden_daemon::target::Target;
 
 /// The exit code that blocks the action.
 const BLOCK: u8 = 2;
@@ -30,19 +37,38 @@ fn main() -> ExitCode {
         std::process::exit(i32::from(BLOCK));
     }));
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let agent = match args.first().map(String::as_str) {
-        Some(a @ ("claude-code" | "codex")) if args.len() == 1 => a.to_string(),
+    let (agent, config) = match (args.first().map(String::as_str), args.get(1), args.get(2)) {
+        (Some(a @ ("claude-code" | "codex")), None, _) => (a.to_string(), None),
+        (Some(a @ ("claude-code" | "codex")), Some(flag), Some(path))
+            if flag == "--client-config" && args.len() == 3 =>
+        {
+            (a.to_string(), Some(PathBuf::from(path)))
+        }
         // Options need the full binary (`--fallback local`, `--policy`, ...): hand over.
-        Some("claude-code" | "codex") => return hand_over(&args),
+        (Some("claude-code" | "codex"), _, _) => return hand_over(&args),
         _ => {
-            eprintln!("usage: warden-hook claude-code|codex (options: use `warden hook`)");
+            eprintln!("usage: warden-hook claude-code|codex [--client-config PATH] (other options: use `warden hook`)");
             return ExitCode::from(BLOCK);
         }
     };
-    if std::env::var("WARDEN_FALLBACK").is_ok_and(|v| v == "local") {
+    let target = match warden_daemon::target::resolve(
+        config.as_deref(),
+        std::env::var_os("WARDEN_SOCKET").map(PathBuf::from),
+        std::env::var_os("WARDEN_STATE_DIR")
+            .map(PathBuf::from)
+            .unwrap_or_else(warden_daemon::default_state_dir),
+    ) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("warden blocked this action because its client config is not usable: {e}");
+            return ExitCode::from(BLOCK);
+        }
+    };
+    // The environment chooses a local fallback only in the per-user mode.
+    if !target.protected && std::env::var("WARDEN_FALLBACK").is_ok_and(|v| v == "local") {
         return hand_over(&args);
     }
-    match run(&agent) {
+    match run(&agent, &target) {
         Ok(Some(out)) => {
             println!("{out}");
             ExitCode::SUCCESS
@@ -55,7 +81,7 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(agent: &str) -> Result<Option<Value>, String> {
+fn run(agent: &str, target: &Target) -> Result<Option<Value>, String> {
     let mut bytes = Vec::new();
     std::io::stdin()
         .take(MAX_INPUT + 1)
@@ -75,26 +101,25 @@ fn run(agent: &str) -> Result<Option<Value>, String> {
         Ok(t) => warden_daemon::parse_duration(&t)?,
         Err(_) => Duration::from_secs(5),
     };
-    let socket = std::env::var_os("WARDEN_SOCKET")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            std::env::var_os("WARDEN_STATE_DIR")
-                .map(PathBuf::from)
-                .unwrap_or_else(warden_daemon::default_state_dir)
-                .join(warden_daemon::SOCKET_FILE)
-        });
     let req_has_tool = doc.get("tool_name").is_some_and(|t| !t.is_null());
     let req = Request::Hook {
         agent: agent.to_string(),
         payload: doc,
         env: ClientEnv::from_process(),
+        nonce: Some(proto::nonce().ok_or("no randomness for the request's nonce")?),
     };
-    let answer = client::call(&socket, &req, timeout, |id, wait| {
-        eprintln!(
+    let answer = client::call_as(
+        &target.socket,
+        &req,
+        timeout,
+        target.monitor_uid,
+        |id, wait| {
+            eprintln!(
             "warden: waiting up to {} s for a human: `warden approvals approve {id}` or `warden approvals deny {id}`",
             wait / 1000
         );
-    });
+        },
+    );
     match answer {
         // The monitor canonicalised the event name; render with what it decided on.
         Ok(Response::Answer(a)) => {
@@ -104,8 +129,47 @@ fn run(agent: &str) -> Result<Option<Value>, String> {
         }
         Ok(Response::Error { message }) => Err(message),
         Ok(other) => Err(ClientError::Garbage(format!("unexpected {other:?}")).to_string()),
-        Err(e) => Err(format!("{e} (start it with `warden serve`)")),
+        Err(e @ (ClientError::Unreachable { .. } | ClientError::Timeout(_)))
+            if !warden_adapters::claude::carries_action(&event, req_has_tool) =>
+        {
+            spool_unreachable(agent, &event, &req, target, &e)
+        }
+        Err(e) => Err(format!("{e} ({})", start_hint(target))),
     }
+}
+
+fn start_hint(target: &Target) -> &'static str {
+    if target.protected {
+        "the protected monitor is down: an administrator runs `sudo systemctl restart warden`"
+    } else {
+        "start it with `warden serve`"
+    }
+}
+
+/// The monitor is unreachable and the event carries no action: record it for the monitor and
+/// let the agent go on.
+fn spool_unreachable(
+    agent: &str,
+    event: &str,
+    req: &Request,
+    target: &Target,
+    e: &ClientError,
+) -> Result<Option<Value>, String> {
+    let Request::Hook { payload, .. } = req else {
+        return Ok(None);
+    };
+    let entry = serde_json::json!({
+        "agent": agent, "event": event,
+        "session": payload.get("session_id"), "payload": payload,
+        "unreachable": e.to_string(),
+    });
+    let path = warden_daemon::target::spool(&target.spool_dir, &entry, target.protected)?;
+    eprintln!(
+        "warden: the monitor is unreachable ({e}); `{event}` carries no action, so it was recorded in `{}` and not blocked ({})",
+        path.display(),
+        start_hint(target)
+    );
+    Ok(None)
 }
 
 /// Run `warden hook ARGS...` (the full binary next to this one, else on PATH) in this process.

@@ -31,6 +31,14 @@ pub enum AuditError {
     /// The operating system's random source failed.
     #[error("no randomness for the signing key: {0}")]
     Random(String),
+    /// The database file was deleted or replaced while the log had it open.
+    #[error("the audit database `{path}` {what}; nothing more is acknowledged")]
+    StoreGone {
+        /// The file.
+        path: PathBuf,
+        /// What happened to it.
+        what: String,
+    },
     /// The log is read-only (opened for verification or queries).
     #[error("the audit log was opened read-only")]
     ReadOnly,

@@ -14,6 +14,7 @@ mod log;
 mod query;
 mod record;
 mod verify;
+mod witness;
 
 pub use error::AuditError;
 pub use export::{ocsf_event, OCSF_CLASS_UID, OCSF_VERSION};
@@ -22,7 +23,8 @@ pub use log::{AuditLog, AuditReader, Checkpoint, Head, CHECKPOINT_FILE, DB_FILE}
 pub use query::Filter;
 pub use record::{Kind, NewRecord, Record, GENESIS};
 pub use rusqlite;
-pub use verify::{verify, Problem, ProblemKind, VerifyReport};
+pub use verify::{verify, verify_with, Problem, ProblemKind, VerifyReport};
+pub use witness::{make_append_only, Witness, WITNESS_FILE};
 
 /// Milliseconds since the Unix epoch, now (0 if the clock is before 1970).
 pub fn now_ms() -> i64 {

@@ -90,6 +90,11 @@ pub struct AuditLog {
     key: SigningKey,
     head: Head,
     last_checkpoint: u64,
+    /// The database file's device and inode when opened: a file deleted or replaced under the
+    /// log is noticed before anything more is acknowledged.
+    identity: Option<(u64, u64)>,
+    /// Where checkpoints are also written, outside the database and the checkpoint file.
+    witness: crate::witness::Witness,
 }
 
 impl std::fmt::Debug for AuditLog {
@@ -134,13 +139,60 @@ impl AuditLog {
                 r.get::<_, Option<i64>>(0)
             })?
             .map_or(0, |s| u64::try_from(s).unwrap_or(0));
+        let identity = file_identity(&path);
         Ok(AuditLog {
             conn,
             dir: dir.to_path_buf(),
             key,
             head,
             last_checkpoint,
+            identity,
+            witness: crate::witness::Witness::new(dir),
         })
+    }
+
+    /// Send every checkpoint also to `witness` (replacing the default: the append-only
+    /// `witness.log` in the state directory, and syslog where it runs).
+    pub fn set_witness(&mut self, witness: crate::witness::Witness) {
+        self.witness = witness;
+    }
+
+    /// The state directory.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The witness checkpoints go to.
+    pub fn witness(&self) -> &crate::witness::Witness {
+        &self.witness
+    }
+
+    /// Whether the database file is still the one this log opened. An error when it was deleted,
+    /// renamed or replaced: what is written now would be lost with the open file.
+    pub fn check_store(&self) -> Result<(), AuditError> {
+        let path = self.dir.join(DB_FILE);
+        match (self.identity, file_identity(&path)) {
+            (Some(a), Some(b)) if a == b => Ok(()),
+            (_, None) => Err(AuditError::StoreGone {
+                path,
+                what: "was deleted".into(),
+            }),
+            _ => Err(AuditError::StoreGone {
+                path,
+                what: "was replaced by another file".into(),
+            }),
+        }
+    }
+
+    /// Copy everything the open database holds (through the open connection, so a deleted file
+    /// is still read whole) into a new file `to`.
+    pub fn rescue(&self, to: &Path) -> Result<(), AuditError> {
+        if let Some(dir) = to.parent() {
+            private_dir(dir)?;
+        }
+        self.conn
+            .execute("VACUUM INTO ?1", [to.display().to_string()])?;
+        Ok(())
     }
 
     /// The chain head.
@@ -238,9 +290,16 @@ impl AuditLog {
         f.write_all(line.as_bytes())
             .and_then(|()| f.sync_data())
             .map_err(|e| AuditError::io(&path, e))?;
+        self.witness.record(&cp)?;
         self.last_checkpoint = cp.seq;
         Ok(Some(cp))
     }
+}
+
+/// A file's device and inode.
+pub(crate) fn file_identity(path: &Path) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(path).ok().map(|m| (m.dev(), m.ino()))
 }
 
 fn read_head(conn: &Connection) -> Result<Head, AuditError> {

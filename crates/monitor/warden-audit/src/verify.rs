@@ -2,7 +2,7 @@
 //! signed checkpoint. Each problem names the record it is about.
 
 use std::collections::HashMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use ed25519_dalek::VerifyingKey;
 use rusqlite::types::ValueRef;
@@ -58,6 +58,9 @@ pub struct VerifyReport {
     pub problems: Vec<Problem>,
     /// Things worth knowing that are not damage.
     pub warnings: Vec<String>,
+    /// The witnesses read besides the database and the checkpoint file.
+    #[serde(default)]
+    pub witnesses: Vec<String>,
 }
 
 impl VerifyReport {
@@ -73,10 +76,21 @@ pub const MAX_PROBLEMS: usize = 1000;
 /// Verify the log in the state directory `dir` against its public key (`audit.pub` in `dir`
 /// unless `public_key` names another file: pin a copy kept elsewhere for a stronger check).
 pub fn verify(dir: &Path, public_key: Option<&Path>) -> Result<VerifyReport, AuditError> {
+    verify_with(dir, public_key, &[])
+}
+
+/// [`verify`], also holding the log against the checkpoints in `witnesses` (files with witness
+/// lines: a copy of `witness.log`, a syslog file). The state directory's `witness.log` and the
+/// usual syslog files are always read when readable.
+pub fn verify_with(
+    dir: &Path,
+    public_key: Option<&Path>,
+    witnesses: &[PathBuf],
+) -> Result<VerifyReport, AuditError> {
     let reader = AuditReader::open(dir)?;
     let key_path = public_key.map_or_else(|| dir.join(PUBLIC_KEY_FILE), Path::to_path_buf);
     let key = key::load_public_key(&key_path)?;
-    reader.verify(&key)
+    reader.verify_with(&key, witnesses)
 }
 
 /// What walking the chain found: record count, last number, each record's hash.
@@ -101,6 +115,16 @@ fn bytes(v: ValueRef<'_>) -> Vec<u8> {
 impl AuditReader {
     /// Verify the chain and the checkpoints against `key`.
     pub fn verify(&self, key: &VerifyingKey) -> Result<VerifyReport, AuditError> {
+        self.verify_with(key, &[])
+    }
+
+    /// Verify the chain against `key` and against every checkpoint the database, the checkpoint
+    /// file and the witnesses hold.
+    pub fn verify_with(
+        &self,
+        key: &VerifyingKey,
+        witnesses: &[PathBuf],
+    ) -> Result<VerifyReport, AuditError> {
         let mut problems = Vec::new();
         let mut push = |p: Problem| {
             if problems.len() < MAX_PROBLEMS {
@@ -191,7 +215,14 @@ impl AuditReader {
         })();
         self.conn.execute_batch("COMMIT")?;
         let (records, head, hashes) = result?;
-        let checkpoints = self.checkpoints()?;
+        let mut checkpoints = self.checkpoints()?;
+        let (witnessed, seen) =
+            crate::witness::read_all(&self.dir.join(crate::WITNESS_FILE), witnesses);
+        for cp in witnessed {
+            if !checkpoints.contains(&cp) {
+                checkpoints.push(cp);
+            }
+        }
         let mut sealed = 0u64;
         let mut checked = 0usize;
         let mut latest: Option<&Checkpoint> = None;
@@ -251,6 +282,12 @@ impl AuditReader {
                 sealed + 1
             ));
         }
+        if seen.is_empty() && checked > 0 {
+            warnings.push(
+                "no witness was readable (witness.log, syslog): a cut of the database and the checkpoint file together would not be seen"
+                    .to_string(),
+            );
+        }
         problems.sort_by_key(|p| p.seq);
         Ok(VerifyReport {
             records,
@@ -259,6 +296,7 @@ impl AuditReader {
             sealed,
             problems,
             warnings,
+            witnesses: seen,
         })
     }
 }

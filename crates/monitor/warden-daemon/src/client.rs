@@ -26,6 +26,9 @@ pub enum ClientError {
     /// The connection broke.
     #[error("the connection to the Warden monitor broke: {0}")]
     Io(std::io::Error),
+    /// The server is not the monitor (wrong uid, or an answer to another request).
+    #[error("{0}")]
+    Impostor(String),
     /// The answer is not a response.
     #[error("the Warden monitor answered something that is not a response: {0}")]
     Garbage(String),
@@ -37,6 +40,19 @@ pub fn call(
     socket: &Path,
     req: &Request,
     timeout: Duration,
+    on_pending: impl FnMut(&str, u64),
+) -> Result<Response, ClientError> {
+    call_as(socket, req, timeout, None, on_pending)
+}
+
+/// [`call`], authenticating the server: with `monitor_uid`, the process listening on the socket
+/// must run as that uid (`SO_PEERCRED` on the connected socket), and an answer must echo the
+/// request's nonce. A fake server on a replaced socket, or a replayed answer, is an error.
+pub fn call_as(
+    socket: &Path,
+    req: &Request,
+    timeout: Duration,
+    monitor_uid: Option<u32>,
     mut on_pending: impl FnMut(&str, u64),
 ) -> Result<Response, ClientError> {
     let start = Instant::now();
@@ -55,6 +71,23 @@ pub fn call(
         s.set_read_timeout(Some(left)).map_err(ClientError::Io)?;
         s.set_write_timeout(Some(left)).map_err(ClientError::Io)
     };
+    if let Some(want) = monitor_uid {
+        // Fails where the server's pid is not visible (this process runs in a PID namespace of
+        // its own, as a tool sandbox's processes do): the monitor cannot be authenticated.
+        let cred = rustix::net::sockopt::socket_peercred(&stream).map_err(|e| {
+            ClientError::Impostor(format!(
+                "cannot read the credentials of the process listening on `{}` ({e}); a hook cannot run inside a tool sandbox",
+                socket.display()
+            ))
+        })?;
+        let got = cred.uid.as_raw();
+        if got != want {
+            return Err(ClientError::Impostor(format!(
+                "the process listening on `{}` runs as uid {got}, not as the monitor's uid {want}: it is not the Warden monitor",
+                socket.display()
+            )));
+        }
+    }
     set(&stream, deadline)?;
     let mut line = serde_json::to_vec(req).map_err(|e| ClientError::Garbage(e.to_string()))?;
     line.push(b'\n');
@@ -86,6 +119,12 @@ pub fn call(
                 on_pending(&approval, wait_ms);
                 deadline =
                     Instant::now() + Duration::from_millis(wait_ms).min(far) + timeout.min(far);
+            }
+            Response::Answer(a) if req.nonce().is_some() && a.nonce.as_deref() != req.nonce() => {
+                return Err(ClientError::Impostor(
+                    "the answer does not echo this request's nonce: a replayed or forged answer"
+                        .into(),
+                ));
             }
             other => return Ok(other),
         }

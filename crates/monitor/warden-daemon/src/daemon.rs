@@ -46,6 +46,11 @@ pub struct Config {
     pub checkpoint_interval: Duration,
     /// Where hooks that fell back to a local decision left their events.
     pub spool_dir: PathBuf,
+    /// The protected deployment: the monitor runs as its own user, the agent's uid may only send
+    /// hook events, and policy comes only from layers the agent's user cannot write.
+    pub protected: bool,
+    /// Extra files the witness of each checkpoint goes to (besides `witness.log` and syslog).
+    pub witness_file: Option<PathBuf>,
 }
 
 impl Config {
@@ -64,6 +69,39 @@ impl Config {
             approval_timeout: Duration::from_secs(55),
             on_approval_timeout: Decision::Deny,
             checkpoint_interval: Duration::from_secs(10),
+            protected: false,
+            witness_file: None,
+        }
+    }
+
+    /// Refuse a protected configuration that is not: the monitor's own uid, or an admin uid,
+    /// among the uids whose hooks it serves (the agent would administer itself).
+    pub fn check_protected(&self, own_uid: u32) -> Result<(), String> {
+        if !self.protected {
+            return Ok(());
+        }
+        if self.hook_uids.contains(&own_uid) {
+            return Err(format!(
+                "protected mode: the monitor runs as uid {own_uid}, which is also an agent uid (`--allow-uid`); run it as its own user (`sudo warden install`)"
+            ));
+        }
+        if let Some(u) = self.admin_uids.iter().find(|u| self.hook_uids.contains(u)) {
+            return Err(format!(
+                "protected mode: uid {u} is both an agent (`--allow-uid`) and an administrator (`--admin-uid`); an agent must not answer its own approvals"
+            ));
+        }
+        if self.hook_uids.contains(&0) {
+            return Err("protected mode: root cannot be an agent uid".into());
+        }
+        Ok(())
+    }
+
+    /// The protection this configuration gives, in words for `status`, `doctor` and the log.
+    pub fn protection(&self) -> &'static str {
+        if self.protected {
+            "protected: the monitor runs as its own user; the agent's user can neither stop, rewire nor administer it"
+        } else {
+            "unprotected: the agent's user can stop or rewire this monitor (per-user mode, for trying Warden out; `sudo warden install` protects it)"
         }
     }
 }
@@ -421,6 +459,7 @@ impl Daemon {
                         approval: None,
                         grant: None,
                         gated: block,
+                        nonce: None,
                     }),
                     Err(e) => Response::Error { message: e },
                 }
@@ -633,6 +672,7 @@ impl Daemon {
                 approval,
                 grant,
                 gated: true,
+                nonce: None,
             }),
             Err(e) => Response::Error {
                 message: format!("the decision could not be recorded, so it is refused: {e}"),
@@ -964,6 +1004,16 @@ impl Daemon {
         )
     }
 
+    fn witness_status(&self) -> Value {
+        let w = warden_audit::Witness::new(&self.config.state_dir);
+        json!({
+            "file": w.file,
+            "append_only": w.append_only(),
+            "syslog": w.syslog,
+            "extra": self.config.witness_file,
+        })
+    }
+
     /// The daemon's state for `warden status`.
     pub fn status(&self) -> Value {
         let st = self.state();
@@ -971,6 +1021,9 @@ impl Daemon {
         halted.sort();
         json!({
             "pid": std::process::id(),
+            "protected": self.config.protected,
+            "protection": self.config.protection(),
+            "witness": self.witness_status(),
             "state_dir": self.config.state_dir,
             "socket": self.config.socket,
             "rules": self.policies.global().rule_count(),

@@ -12,16 +12,20 @@ mod daemon;
 mod follow;
 pub mod hook;
 pub mod http;
+mod lock;
 pub mod mcp;
+mod peer;
 mod policy;
 pub mod proto;
 mod server;
 mod state;
+pub mod target;
 mod writer;
 
 use std::path::PathBuf;
 
 pub use daemon::{fingerprint, message, path_env, Config, Daemon};
+pub use lock::{StateLock, LOCK_FILE};
 pub use policy::{Policies, PolicyLoader};
 pub use server::{ingest_spool, serve};
 pub use state::ApprovalView;

@@ -98,6 +98,9 @@ pub enum Request {
         /// The hook's environment.
         #[serde(default)]
         env: ClientEnv,
+        /// A fresh random id the answer must echo (a replayed or forged answer does not).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        nonce: Option<String>,
     },
     /// Decide Warden's generic action JSON (or a hook payload, detected).
     Check {
@@ -106,6 +109,9 @@ pub enum Request {
         /// The client's environment.
         #[serde(default)]
         env: ClientEnv,
+        /// A fresh random id the answer must echo.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        nonce: Option<String>,
     },
     /// List approvals (pending ones, or all of this run with `all`).
     Approvals {
@@ -221,6 +227,26 @@ pub struct Answer {
     pub grant: Option<String>,
     /// Whether the event gates anything (false: recorded only, the hook says nothing).
     pub gated: bool,
+    /// The request's nonce, echoed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nonce: Option<String>,
+}
+
+/// A fresh random request id (128 bits, hex).
+pub fn nonce() -> Option<String> {
+    let mut b = [0u8; 16];
+    getrandom::getrandom(&mut b).ok()?;
+    Some(hex::encode(b))
+}
+
+impl Request {
+    /// The nonce the answer must echo, if the request carries one.
+    pub fn nonce(&self) -> Option<&str> {
+        match self {
+            Request::Hook { nonce, .. } | Request::Check { nonce, .. } => nonce.as_deref(),
+            _ => None,
+        }
+    }
 }
 
 /// What the daemon answers.

@@ -26,8 +26,23 @@ fn io(what: impl Into<String>) -> impl FnOnce(std::io::Error) -> DaemonError {
 /// Run the daemon until SIGTERM or SIGINT; then stop accepting, finish what is in flight, and
 /// sign a final checkpoint.
 pub async fn serve(config: Config, loader: Arc<dyn PolicyLoader>) -> Result<(), DaemonError> {
+    // Before anything touches the database: a second monitor stops here, having changed nothing.
+    let _lock = crate::lock::StateLock::acquire(&config.state_dir)?;
+    config
+        .check_protected(rustix::process::getuid().as_raw())
+        .map_err(DaemonError::Other)?;
+    if config.protected {
+        tracing::info!("{}", config.protection());
+    } else {
+        tracing::warn!("{}", config.protection());
+    }
     let policies = Policies::new(loader).map_err(DaemonError::Policy)?;
-    let log = AuditLog::open(&config.state_dir)?;
+    let mut log = AuditLog::open(&config.state_dir)?;
+    if let Some(extra) = &config.witness_file {
+        let mut w = warden_audit::Witness::new(&config.state_dir);
+        w.file = extra.clone();
+        log.set_witness(w);
+    }
     log.conn()
         .execute_batch(STATE_SCHEMA)
         .map_err(warden_audit::AuditError::from)?;
@@ -184,20 +199,39 @@ fn bind(config: &Config) -> Result<UnixListener, DaemonError> {
 #[derive(Debug, Clone, Copy)]
 struct Peer {
     uid: u32,
+    pid: Option<i32>,
     hook: bool,
     admin: bool,
+    /// The peer runs inside a tool sandbox (a deeper PID namespace than the monitor's): a
+    /// process an agent's tool started, which must not speak as the agent runtime.
+    sandboxed: bool,
 }
 
 fn peer(d: &Daemon, stream: &UnixStream, own: u32) -> Option<Peer> {
-    let uid = stream.peer_cred().ok()?.uid();
-    let admin = uid == own || d.config.admin_uids.contains(&uid);
+    let cred = stream.peer_cred().ok()?;
+    let uid = cred.uid();
+    let pid = cred.pid();
+    // Root can do anything to the monitor's files anyway; it administers.
+    let admin = uid == own || uid == 0 || d.config.admin_uids.contains(&uid);
     let hook = admin || d.config.hook_uids.contains(&uid);
-    Some(Peer { uid, hook, admin })
+    let sandboxed = match pid {
+        Some(p) => crate::peer::in_deeper_pid_namespace(p).unwrap_or(true),
+        None => false,
+    };
+    Some(Peer {
+        uid,
+        pid,
+        hook,
+        admin,
+        sandboxed,
+    })
 }
 
 async fn connection(d: Arc<Daemon>, stream: UnixStream, own: u32) {
     let Some(who) = peer(&d, &stream, own).filter(|p| p.hook) else {
         tracing::warn!(peer = ?stream.peer_cred().ok().map(|c| c.uid()), "connection refused: uid not allowed");
+        let body = json!({"op": "refused", "why": "uid not allowed", "uid": stream.peer_cred().ok().map(|c| c.uid()), "pid": stream.peer_cred().ok().and_then(|c| c.pid())});
+        let _ = d.audit(Kind::Admin, None, body).await;
         let mut s = stream;
         let msg = Response::Error {
             message: "this user may not talk to the Warden monitor".into(),
@@ -273,21 +307,45 @@ fn ok(v: Result<Value, String>) -> Response {
     }
 }
 
+/// Refuse a request, and record the attempt.
+async fn refuse(d: &Daemon, req: &Request, who: Peer, why: &str, message: String) -> Response {
+    let op = serde_json::to_value(req)
+        .ok()
+        .and_then(|v| v.get("op").and_then(Value::as_str).map(str::to_string))
+        .unwrap_or_default();
+    tracing::warn!(uid = who.uid, pid = ?who.pid, op, why, "request refused");
+    let body = json!({"op": "refused", "request": op, "why": why, "uid": who.uid, "pid": who.pid});
+    if let Err(e) = d.audit(Kind::Admin, None, body).await {
+        return Response::Error {
+            message: format!("{message} (and the attempt could not be recorded: {e})"),
+        };
+    }
+    Response::Error { message }
+}
+
 async fn handle(d: &Daemon, req: Request, who: Peer, pending: &mpsc::Sender<Response>) -> Response {
     let by = format!("uid:{}", who.uid);
-    let admin_only = || Response::Error {
-        message: format!(
-            "uid {} may send hook events but not administer the monitor",
+    // A process inside a tool sandbox may ask for a decision, nothing else: it must not speak
+    // as the agent runtime (forged prompts or tool calls) nor as the MCP gateway.
+    if who.sandboxed && !matches!(req, Request::Check { .. }) {
+        let msg = "this process runs inside a tool sandbox: it may not send agent events to the Warden monitor".to_string();
+        return refuse(d, &req, who, "sandboxed process", msg).await;
+    }
+    if !who.admin && !is_agent_request(&req) {
+        let msg = format!(
+            "not an administrator: uid {} may send hook events but not administer the monitor",
             who.uid
-        ),
-    };
+        );
+        return refuse(d, &req, who, "not an administrator", msg).await;
+    }
     match req {
         Request::Hook {
             agent,
             payload,
             env,
-        } => d.hook(&agent, payload, env, Some(pending)).await,
-        Request::Check { input, env } => d.check(input, env).await,
+            nonce,
+        } => echo(d.hook(&agent, payload, env, Some(pending)).await, nonce),
+        Request::Check { input, env, nonce } => echo(d.check(input, env).await, nonce),
         Request::McpCall {
             session,
             server,
@@ -323,7 +381,6 @@ async fn handle(d: &Daemon, req: Request, who: Peer, pending: &mpsc::Sender<Resp
             event,
             body,
         } => ok(d.mcp_event(session, &server, &event, &body).await),
-        _ if !who.admin => admin_only(),
         Request::Approvals { all } => {
             ok(serde_json::to_value(d.approvals(all)).map_err(|e| e.to_string()))
         }
@@ -351,6 +408,34 @@ async fn handle(d: &Daemon, req: Request, who: Peer, pending: &mpsc::Sender<Resp
     }
 }
 
+/// Put the request's nonce into its answer.
+fn echo(r: Response, nonce: Option<String>) -> Response {
+    match r {
+        Response::Answer(mut a) => {
+            a.nonce = nonce;
+            Response::Answer(a)
+        }
+        other => other,
+    }
+}
+
+/// The requests an agent's side (hooks, the MCP gateway, `warden check`) may send.
+fn is_agent_request(req: &Request) -> bool {
+    match req {
+        Request::Hook { .. }
+        | Request::Check { .. }
+        | Request::McpCall { .. }
+        | Request::McpResult { .. }
+        | Request::McpEvent { .. } => true,
+        Request::Approvals { .. }
+        | Request::ApprovalShow { .. }
+        | Request::Answer { .. }
+        | Request::Halt { .. }
+        | Request::Resume { .. }
+        | Request::Status => false,
+    }
+}
+
 /// Record the events hooks spooled while the monitor was unreachable, then remove their files.
 /// Returns how many were ingested.
 pub async fn ingest_spool(d: &Daemon) -> Result<usize, DaemonError> {
@@ -358,15 +443,28 @@ pub async fn ingest_spool(d: &Daemon) -> Result<usize, DaemonError> {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return Ok(0);
     };
+    // The spool may be writable by the agent's user: regular files only (no symlink to the
+    // monitor's own files), bounded in number and size.
     let mut files: Vec<PathBuf> = entries
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|x| x == "jsonl"))
+        .filter(|p| std::fs::symlink_metadata(p).is_ok_and(|m| m.file_type().is_file()))
+        .take(10_000)
         .collect();
     files.sort();
     let mut records = Vec::new();
     for f in &files {
-        let text =
-            std::fs::read_to_string(f).map_err(io(format!("cannot read `{}`", f.display())))?;
+        let mut text = String::new();
+        {
+            use std::io::Read;
+            use std::os::unix::fs::OpenOptionsExt;
+            std::fs::OpenOptions::new()
+                .read(true)
+                .custom_flags(rustix::fs::OFlags::NOFOLLOW.bits() as i32)
+                .open(f)
+                .and_then(|h| h.take(1 << 20).read_to_string(&mut text))
+                .map_err(io(format!("cannot read `{}`", f.display())))?;
+        }
         for l in text.lines().filter(|l| !l.trim().is_empty()) {
             let v: Value = serde_json::from_str(l).unwrap_or_else(|_| Value::String(l.to_string()));
             let session = v.get("session").and_then(Value::as_str).map(str::to_string);

@@ -197,6 +197,8 @@ impl Writer {
 
 fn run(mut log: AuditLog, rx: &Receiver<Msg>, every: Duration) {
     let mut last_cp = Instant::now();
+    // Set once the store is gone: from then on nothing is acknowledged (hooks block).
+    let mut broken: Option<String> = None;
     loop {
         let wait = every.saturating_sub(last_cp.elapsed());
         let first = match rx.recv_timeout(wait) {
@@ -224,8 +226,11 @@ fn run(mut log: AuditLog, rx: &Receiver<Msg>, every: Duration) {
                 Err(_) => break,
             }
         }
-        commit(&mut log, jobs);
-        if last_cp.elapsed() >= every {
+        match &broken {
+            Some(why) => refuse(jobs, why),
+            None => broken = commit(&mut log, jobs),
+        }
+        if broken.is_none() && last_cp.elapsed() >= every {
             checkpoint(&mut log);
             last_cp = Instant::now();
         }
@@ -238,7 +243,12 @@ fn run(mut log: AuditLog, rx: &Receiver<Msg>, every: Duration) {
                     Msg::Shutdown(_) => None,
                 })
                 .collect();
-            commit(&mut log, rest);
+            if let Some(why) = &broken {
+                refuse(rest, why);
+                let _ = ack.send(Err(why.clone()));
+                return;
+            }
+            let _ = commit(&mut log, rest);
             let r = log
                 .checkpoint()
                 .map(|cp| cp.map(|c| vec![c.seq]).unwrap_or_default());
@@ -256,11 +266,33 @@ fn checkpoint(log: &mut AuditLog) {
     }
 }
 
+fn refuse(jobs: Vec<Job>, why: &str) {
+    for j in jobs {
+        let _ = j.ack.send(Err(why.to_string()));
+    }
+}
+
+/// The store was deleted or replaced under the monitor: copy what the open database holds into
+/// a new file beside it (nothing acknowledged is lost), and say why nothing more is acknowledged.
+fn store_lost(log: &AuditLog, e: &warden_audit::AuditError) -> String {
+    let to = log
+        .dir()
+        .join(format!("audit.db.rescued-{}", warden_audit::now_ms()));
+    let rescued = match log.rescue(&to) {
+        Ok(()) => format!("its records were copied to `{}`", to.display()),
+        Err(r) => format!("copying its records out failed too: {r}"),
+    };
+    let why = format!("{e}; {rescued}; restart the monitor to continue");
+    tracing::error!(error = %why, "audit store lost: every request is refused from now on");
+    why
+}
+
 /// Write every job in one transaction; if that fails, each on its own so one bad job cannot
-/// fail the others. Acknowledge only after the commit returned.
-fn commit(log: &mut AuditLog, jobs: Vec<Job>) {
+/// fail the others. Acknowledge only after the commit returned and the store is still the file
+/// the log opened. Returns why the store is unusable, when it is.
+fn commit(log: &mut AuditLog, jobs: Vec<Job>) -> Option<String> {
     if jobs.is_empty() {
-        return;
+        return None;
     }
     let records: Vec<NewRecord> = jobs
         .iter()
@@ -274,6 +306,11 @@ fn commit(log: &mut AuditLog, jobs: Vec<Job>) {
         }
         Ok(())
     });
+    if let Err(e) = log.check_store() {
+        let why = store_lost(log, &e);
+        refuse(jobs, &why);
+        return Some(why);
+    }
     match result {
         Ok((seqs, ())) => {
             let mut rest = seqs.as_slice();
@@ -286,7 +323,9 @@ fn commit(log: &mut AuditLog, jobs: Vec<Job>) {
         Err(e) if jobs.len() > 1 => {
             tracing::warn!(error = %e, jobs = jobs.len(), "batch failed; writing its requests one by one");
             for j in jobs {
-                commit(log, vec![j]);
+                if let Some(why) = commit(log, vec![j]) {
+                    return Some(why);
+                }
             }
         }
         Err(e) => {
@@ -298,4 +337,5 @@ fn commit(log: &mut AuditLog, jobs: Vec<Job>) {
             }
         }
     }
+    None
 }

@@ -877,3 +877,37 @@ fn session_state_and_baselines_survive_a_restart() {
         "allow"
     );
 }
+
+#[test]
+fn a_deleted_store_blocks_and_loses_nothing_acknowledged() {
+    let h = home();
+    let m = Monitor::start(h.path(), &[]);
+    let cwd = h.path().join("project");
+    assert_eq!(
+        decision(&m.hook(&claude(&cwd, "Bash", json!({"command": "echo before"})))),
+        "allow"
+    );
+    std::fs::remove_file(m.state.join("audit.db")).unwrap();
+    // Nothing more is acknowledged: the hook blocks, and keeps blocking.
+    for _ in 0..2 {
+        let r = m.hook(&claude(&cwd, "Bash", json!({"command": "echo after"})));
+        assert_eq!(r.code, 2, "{}", r.stderr);
+        assert!(r.stderr.contains("was deleted"), "{}", r.stderr);
+    }
+    // What was acknowledged before is in the rescued copy.
+    let rescued: Vec<PathBuf> = std::fs::read_dir(&m.state)
+        .unwrap()
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.to_string_lossy().contains("audit.db.rescued-"))
+        .collect();
+    assert_eq!(rescued.len(), 1, "{rescued:?}");
+    let db = warden_audit::rusqlite::Connection::open(&rescued[0]).unwrap();
+    let n: i64 = db
+        .query_row(
+            "SELECT COUNT(*) FROM records WHERE body LIKE '%echo before%'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(n >= 1);
+}

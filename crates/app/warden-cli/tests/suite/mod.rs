@@ -5,6 +5,7 @@ mod daemon;
 mod hook;
 mod init;
 mod policy;
+mod protected;
 mod replay;
 
 use std::io::Write;
