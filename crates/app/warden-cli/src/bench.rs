@@ -122,6 +122,22 @@ pub fn run(args: &BenchArgs) -> Result<Code> {
         .parent()
         .map(|d| d.join("warden-hook"))
         .filter(|p| p.is_file());
+    // As root, the hooks authenticate the monitor as in the protected deployment: a root-owned
+    // client config, the server's uid checked with SO_PEERCRED, the nonce echoed.
+    let client_config = if rustix::process::geteuid().is_root() {
+        let cfg = tmp.join("client.json");
+        let c = warden_daemon::target::ClientConfig {
+            socket: mon.socket.clone(),
+            monitor_uid: 0,
+            spool_dir: None,
+        };
+        std::fs::write(&cfg, serde_json::to_string(&c)?)?;
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o755))?;
+        Some(cfg)
+    } else {
+        None
+    };
     let time_hook = |program: &std::path::Path, full: bool| -> Result<Vec<f64>> {
         let mut rtt = Vec::with_capacity(args.round_trips);
         for i in 0..args.round_trips {
@@ -133,6 +149,9 @@ pub fn run(args: &BenchArgs) -> Result<Code> {
                 cmd.args(["hook", "claude-code", "--state-dir"]).arg(&dir);
             } else {
                 cmd.arg("claude-code").env("WARDEN_STATE_DIR", &dir);
+            }
+            if let Some(cfg) = &client_config {
+                cmd.arg("--client-config").arg(cfg);
             }
             let mut child = cmd
                 .stdin(Stdio::piped())
@@ -192,7 +211,7 @@ pub fn run(args: &BenchArgs) -> Result<Code> {
     mon.stop();
     let report = warden_audit::verify(&dir, None)?;
     let out = json!({
-        "hook_round_trip_ms": {"binary": if slim_rtt.is_some() { "warden-hook" } else { "warden hook" }, "n": rtt.len(), "p50": pct(&rtt, 0.5), "p95": pct(&rtt, 0.95), "p99": pct(&rtt, 0.99)},
+        "hook_round_trip_ms": {"binary": if slim_rtt.is_some() { "warden-hook" } else { "warden hook" }, "monitor_authenticated": client_config.is_some(), "n": rtt.len(), "p50": pct(&rtt, 0.5), "p95": pct(&rtt, 0.95), "p99": pct(&rtt, 0.99)},
         "full_hook_round_trip_ms": {"n": full_rtt.len(), "p50": pct(&full_rtt, 0.5), "p95": pct(&full_rtt, 0.95), "p99": pct(&full_rtt, 0.99)},
         "throughput": {"decisions": answered, "seconds": secs, "decisions_per_second": answered as f64 / secs,
                         "clients": args.clients, "window": args.window},

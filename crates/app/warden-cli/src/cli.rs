@@ -52,6 +52,9 @@ pub enum Command {
     Install(InstallArgs),
     /// Remove the protected deployment (the audit log stays unless `--purge`).
     Uninstall(InstallArgs),
+    /// Check this machine's protection: monitor, mode, hooks, policy, sandbox; each gap with the
+    /// command that fixes it.
+    Doctor(DoctorArgs),
     /// Measure the hook round trip and the monitor's throughput.
     BenchDaemon(BenchArgs),
     /// The MCP gateway: proxy an MCP server (`warden mcp -- COMMAND ARGS...`), gating every
@@ -390,6 +393,20 @@ pub struct InitArgs {
     /// The project directory for `--scope project` (default: the current directory).
     #[arg(long, value_name = "DIR")]
     pub project: Option<PathBuf>,
+}
+
+/// Arguments of `warden doctor`.
+#[derive(Debug, Clone, Args)]
+pub struct DoctorArgs {
+    /// Print the checks as JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// The monitor.
+    #[command(flatten)]
+    pub connect: ConnectArgs,
+    /// Policies.
+    #[command(flatten)]
+    pub policy: PolicyArgs,
 }
 
 /// Arguments of `warden install` and `warden uninstall`.

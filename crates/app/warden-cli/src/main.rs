@@ -8,6 +8,7 @@ mod audit_cmd;
 mod bench;
 mod check;
 mod cli;
+mod doctor;
 mod exit;
 mod hook;
 mod init;
@@ -51,6 +52,7 @@ fn main() -> ExitCode {
         Command::Status(args) => admin::status(&args),
         Command::Init(args) => init::run(&args),
         Command::Install(args) => install::install(&args),
+        Command::Doctor(args) => doctor::run(&args),
         Command::Uninstall(args) => install::uninstall(&args),
         Command::BenchDaemon(args) => bench::run(&args),
         Command::Mcp(args) => return mcp_cmd::run(args),

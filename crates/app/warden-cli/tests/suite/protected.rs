@@ -428,6 +428,32 @@ fn the_agent_cannot_stop_rewire_or_edit_the_monitor() {
         "deny"
     );
 
+    // `warden doctor`, run by the agent, sees the protected monitor answering.
+    let cfg = d.at("etc/warden/client.json");
+    let o = d.as_agent(
+        &[
+            &d.warden(),
+            "doctor",
+            "--json",
+            "--client-config",
+            cfg.to_str().unwrap(),
+        ],
+        &[],
+        b"",
+    );
+    let checks: Value =
+        serde_json::from_slice(&o.stdout).unwrap_or_else(|_| panic!("{}", text(&o)));
+    let status = |name: &str| {
+        checks
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["check"] == name)
+            .map(|c| c["status"].clone())
+    };
+    assert_eq!(status("protection"), Some(json!("ok")), "{checks}");
+    assert_eq!(status("monitor"), Some(json!("ok")), "{checks}");
+
     // `warden init --uninstall` as the agent touches only its own settings.
     let w = d.warden();
     let o = d.as_agent(&[&w, "init", "claude-code", "--uninstall"], &[], b"");

@@ -1,0 +1,270 @@
+//! `warden doctor`: is this machine protected, and if not, the command that fixes each gap.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::Result;
+use serde_json::{json, Value};
+use warden_daemon::client;
+use warden_daemon::proto::{ClientEnv, Request, Response};
+
+use crate::cli::DoctorArgs;
+use crate::exit::Code;
+use crate::load;
+
+/// How a check came out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Level {
+    Ok,
+    Warn,
+    Fail,
+}
+
+impl Level {
+    fn as_str(self) -> &'static str {
+        match self {
+            Level::Ok => "ok",
+            Level::Warn => "warn",
+            Level::Fail => "FAIL",
+        }
+    }
+}
+
+struct Check {
+    name: &'static str,
+    level: Level,
+    detail: String,
+    fix: Option<String>,
+}
+
+fn check(name: &'static str, level: Level, detail: String, fix: Option<&str>) -> Check {
+    Check {
+        name,
+        level,
+        detail,
+        fix: fix.map(str::to_string),
+    }
+}
+
+/// Run `warden doctor`.
+pub fn run(args: &DoctorArgs) -> Result<Code> {
+    let mut out = Vec::new();
+    let target = args.connect.target();
+    match &target {
+        Ok(t) if t.protected => out.push(check(
+            "protection",
+            Level::Ok,
+            format!(
+                "protected: the monitor runs as uid {} (client config trusted)",
+                t.monitor_uid.unwrap_or(0)
+            ),
+            None,
+        )),
+        Ok(_) => out.push(check(
+            "protection",
+            Level::Warn,
+            "unprotected: the agent's user can stop or rewire this monitor (per-user mode)".into(),
+            Some("sudo warden install"),
+        )),
+        Err(e) => out.push(check(
+            "protection",
+            Level::Fail,
+            e.clone(),
+            Some("sudo warden install"),
+        )),
+    }
+    if let Ok(t) = &target {
+        out.push(reachable(t, args.connect.timeout));
+    }
+    out.push(match load::policy(&args.policy, None) {
+        Ok(p) => check(
+            "policy",
+            Level::Ok,
+            format!("{} rules load and pass their tests", p.rule_count()),
+            None,
+        ),
+        Err(e) => check(
+            "policy",
+            Level::Fail,
+            load::render(&e),
+            Some("warden policy lint FILE"),
+        ),
+    });
+    out.extend(hooks());
+    out.push(landlock());
+    let worst = out.iter().map(|c| c.level).max().unwrap_or(Level::Ok);
+    if args.json {
+        let v: Vec<Value> = out
+            .iter()
+            .map(|c| json!({"check": c.name, "status": c.level.as_str(), "detail": c.detail, "fix": c.fix}))
+            .collect();
+        println!("{}", serde_json::to_string_pretty(&v)?);
+    } else {
+        for c in &out {
+            println!("{:<4}  {:<12}  {}", c.level.as_str(), c.name, c.detail);
+            if let (Some(f), true) = (&c.fix, c.level != Level::Ok) {
+                println!("{:<4}  {:<12}  fix: {f}", "", "");
+            }
+        }
+    }
+    Ok(if worst == Level::Fail {
+        Code::Failed
+    } else {
+        Code::Ok
+    })
+}
+
+/// Ask the monitor for a decision on a harmless action: reachable, authenticated, deciding.
+fn reachable(t: &warden_daemon::target::Target, timeout: Duration) -> Check {
+    let req = Request::Check {
+        input: json!({"version": 1, "kind": "file_read", "path": "/dev/null"}),
+        env: ClientEnv::from_process(),
+        nonce: warden_daemon::proto::nonce(),
+    };
+    let fix = if t.protected {
+        "sudo systemctl restart warden"
+    } else {
+        "warden serve &"
+    };
+    match client::call_as(&t.socket, &req, timeout, t.monitor_uid, |_, _| {}) {
+        Ok(Response::Answer(_)) => check(
+            "monitor",
+            Level::Ok,
+            format!("answers on `{}`", t.socket.display()),
+            None,
+        ),
+        Ok(Response::Error { message }) => check("monitor", Level::Fail, message, Some(fix)),
+        Ok(other) => check(
+            "monitor",
+            Level::Fail,
+            format!("unexpected answer {other:?}"),
+            Some(fix),
+        ),
+        Err(e) => check("monitor", Level::Fail, e.to_string(), Some(fix)),
+    }
+}
+
+/// Warden's hook commands in a settings file, if any.
+fn warden_hooks(path: &Path) -> Option<Vec<String>> {
+    let text = std::fs::read_to_string(path).ok()?;
+    let doc: Value = serde_json::from_str(&text).ok()?;
+    let mut cmds = Vec::new();
+    for groups in doc.get("hooks")?.as_object()?.values() {
+        for g in groups.as_array().into_iter().flatten() {
+            for h in g
+                .get("hooks")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
+                if let Some(c) = h.get("command").and_then(Value::as_str) {
+                    if c.contains("warden") {
+                        cmds.push(c.to_string());
+                    }
+                }
+            }
+        }
+    }
+    Some(cmds)
+}
+
+fn hooks() -> Vec<Check> {
+    let home = load::home();
+    let codex = std::env::var_os("CODEX_HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| home.join(".codex"));
+    let places = [
+        (
+            "claude-code",
+            PathBuf::from("/etc/claude-code/managed-settings.json"),
+            "sudo warden install",
+        ),
+        (
+            "claude-code",
+            home.join(".claude/settings.json"),
+            "warden init claude-code",
+        ),
+        ("codex", codex.join("hooks.json"), "warden init codex"),
+    ];
+    let mut out = Vec::new();
+    for agent in ["claude-code", "codex"] {
+        let mut found = Vec::new();
+        for (_, path, _) in places.iter().filter(|(a, _, _)| *a == agent) {
+            if let Some(cmds) = warden_hooks(path).filter(|c| !c.is_empty()) {
+                found.push((path.clone(), cmds));
+            }
+        }
+        let fix = places
+            .iter()
+            .find(|(a, _, _)| *a == agent)
+            .map(|(_, _, f)| *f);
+        let Some((path, cmds)) = found.first() else {
+            out.push(check(
+                if agent == "codex" {
+                    "hooks:codex"
+                } else {
+                    "hooks:claude"
+                },
+                Level::Warn,
+                format!("no Warden hooks for {agent}"),
+                if agent == "codex" {
+                    Some("warden init codex")
+                } else {
+                    fix
+                },
+            ));
+            continue;
+        };
+        let program = cmds[0]
+            .split_whitespace()
+            .next()
+            .unwrap_or("")
+            .trim_matches('"')
+            .to_string();
+        let runs = Path::new(&program).is_file() || which(&program);
+        out.push(check(
+            if agent == "codex" {
+                "hooks:codex"
+            } else {
+                "hooks:claude"
+            },
+            if runs { Level::Ok } else { Level::Fail },
+            if runs {
+                format!("{} hook commands in `{}`", cmds.len(), path.display())
+            } else {
+                format!(
+                    "`{}` names `{program}`, which does not exist",
+                    path.display()
+                )
+            },
+            fix,
+        ));
+    }
+    out
+}
+
+fn which(program: &str) -> bool {
+    !program.contains('/')
+        && std::env::var_os("PATH")
+            .is_some_and(|p| std::env::split_paths(&p).any(|d| d.join(program).is_file()))
+}
+
+/// Whether the kernel offers Landlock (the sandbox of `warden exec`).
+fn landlock() -> Check {
+    let lsm = std::fs::read_to_string("/sys/kernel/security/lsm").unwrap_or_default();
+    if lsm.split(',').any(|m| m.trim() == "landlock") {
+        check(
+            "sandbox",
+            Level::Ok,
+            "Landlock is enabled in this kernel".into(),
+            None,
+        )
+    } else {
+        check(
+            "sandbox",
+            Level::Warn,
+            "Landlock is not listed in /sys/kernel/security/lsm: the kernel sandbox cannot confine file access".into(),
+            Some("boot with lsm=...,landlock (Linux 5.13 or later)"),
+        )
+    }
+}
