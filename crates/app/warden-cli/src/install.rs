@@ -231,11 +231,18 @@ pub fn install(args: &InstallArgs) -> Result<Code> {
     // Sticky and writable by all, listable by none: a hook leaves a file, nobody reads others'.
     dir(&l.at(SPOOL_DIR), 0o1733, mon)?;
     let witness = l.at(STATE_DIR).join(warden_audit::WITNESS_FILE);
+    let w = warden_audit::Witness {
+        file: witness.clone(),
+        syslog: None,
+    };
     if !witness.exists() {
         std::fs::write(&witness, "")?;
     }
-    std::os::unix::fs::chown(&witness, Some(mon_uid), Some(mon_gid))?;
-    std::fs::set_permissions(&witness, std::fs::Permissions::from_mode(0o600))?;
+    // An append-only file refuses chown and chmod: a second install leaves it as it is.
+    if !w.append_only() {
+        std::os::unix::fs::chown(&witness, Some(mon_uid), Some(mon_gid))?;
+        std::fs::set_permissions(&witness, std::fs::Permissions::from_mode(0o600))?;
+    }
     match warden_audit::make_append_only(&witness) {
         Ok(()) => eprintln!("witness: `{}` is append-only (chattr +a)", witness.display()),
         Err(e) => eprintln!(

@@ -454,6 +454,35 @@ fn the_agent_cannot_stop_rewire_or_edit_the_monitor() {
     assert_eq!(status("protection"), Some(json!("ok")), "{checks}");
     assert_eq!(status("monitor"), Some(json!("ok")), "{checks}");
 
+    // A second install changes nothing that matters (the append-only witness included).
+    let r = d.root.path().to_str().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_warden"))
+        .args([
+            "install",
+            "--root",
+            r,
+            "--user",
+            AGENT_USER,
+            "--monitor-user",
+            MONITOR_USER,
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "second install: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let managed: Value = serde_json::from_str(
+        &std::fs::read_to_string(d.at("etc/claude-code/managed-settings.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        managed["hooks"]["PreToolUse"].as_array().unwrap().len(),
+        1,
+        "{managed}"
+    );
+
     // `warden init --uninstall` as the agent touches only its own settings.
     let w = d.warden();
     let o = d.as_agent(&[&w, "init", "claude-code", "--uninstall"], &[], b"");
@@ -698,6 +727,31 @@ fn a_second_monitor_changes_nothing_and_the_witness_cannot_be_cut() {
         .filter_map(|p| p["kind"].as_str())
         .collect();
     assert!(kinds.contains(&"truncated"), "{report}");
+
+    // Uninstall reverses the deployment and keeps the audit log.
+    let r = d.root.path().to_str().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_warden"))
+        .args([
+            "uninstall",
+            "--root",
+            r,
+            "--user",
+            AGENT_USER,
+            "--monitor-user",
+            MONITOR_USER,
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "uninstall: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!d.at("etc/systemd/system/warden.service").exists());
+    assert!(!d.at("etc/warden/client.json").exists());
+    let managed = std::fs::read_to_string(d.at("etc/claude-code/managed-settings.json")).unwrap();
+    assert!(!managed.contains("warden"), "{managed}");
+    assert!(state.join("audit.db").exists());
 }
 
 #[test]
