@@ -52,6 +52,8 @@ pub enum Command {
     Install(InstallArgs),
     /// Remove the protected deployment (the audit log stays unless `--purge`).
     Uninstall(InstallArgs),
+    /// Print the policy guide the agent gets in its context at session start.
+    Guide(PolicyArgs),
     /// Check this machine's protection: monitor, mode, hooks, policy, sandbox; each gap with the
     /// command that fixes it.
     Doctor(DoctorArgs),

@@ -158,6 +158,7 @@ fn local(args: &HookArgs, doc: &Value, payload: &HookPayload) -> Result<Option<V
             grant: None,
             gated: true,
             nonce: None,
+            context: None,
         };
         entry["decision"] = json!(a.decision);
         entry["rules"] = json!(a.rules);

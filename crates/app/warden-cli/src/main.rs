@@ -53,6 +53,10 @@ fn main() -> ExitCode {
         Command::Init(args) => init::run(&args),
         Command::Install(args) => install::install(&args),
         Command::Doctor(args) => doctor::run(&args),
+        Command::Guide(args) => load::policy(&args, None).map(|p| {
+            print!("{}", p.guide());
+            exit::Code::Ok
+        }),
         Command::Uninstall(args) => install::uninstall(&args),
         Command::BenchDaemon(args) => bench::run(&args),
         Command::Mcp(args) => return mcp_cmd::run(args),

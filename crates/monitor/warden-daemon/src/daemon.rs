@@ -460,6 +460,12 @@ impl Daemon {
                         grant: None,
                         gated: block,
                         nonce: None,
+                        context: (event == "SessionStart").then(|| {
+                            self.policies
+                                .for_workspace(workspace.as_deref())
+                                .unwrap_or_else(|_| self.policies.global())
+                                .guide()
+                        }),
                     }),
                     Err(e) => Response::Error { message: e },
                 }
@@ -673,6 +679,7 @@ impl Daemon {
                 grant,
                 gated: true,
                 nonce: None,
+                context: None,
             }),
             Err(e) => Response::Error {
                 message: format!("the decision could not be recorded, so it is refused: {e}"),

@@ -17,6 +17,12 @@ use crate::proto::Answer;
 /// The hook answer for `a`, or `None` for no objection.
 pub fn render(agent: &str, event: &str, a: &Answer) -> Option<Value> {
     let codex = agent == "codex";
+    // The policy guide goes into the agent's context (Claude Code and Codex `SessionStart`).
+    if let (Some(ctx), "SessionStart", false) = (&a.context, event, a.gated) {
+        return Some(
+            json!({"hookSpecificOutput": {"hookEventName": event, "additionalContext": ctx}}),
+        );
+    }
     if !a.gated {
         return None;
     }

@@ -230,6 +230,9 @@ pub struct Answer {
     /// The request's nonce, echoed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nonce: Option<String>,
+    /// Text for the agent's context (the policy guide, at session start and after a reset).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub context: Option<String>,
 }
 
 /// A fresh random request id (128 bits, hex).

@@ -4,6 +4,7 @@ mod adversarial;
 mod baseline;
 mod decisions;
 mod errors;
+mod guide;
 mod index;
 mod layering;
 mod matching;
