@@ -5,11 +5,20 @@ use serde_json::Value;
 use warden_daemon::client;
 use warden_daemon::proto::{Request, Response, Scope};
 
-use crate::cli::{ApprovalsCommand, ConnectArgs, HaltArgs, ScopeArg};
+use crate::cli::{ApprovalsCommand, ConnectArgs, HaltArgs, ScopeArg, StatusArgs};
 use crate::exit::Code;
 
 fn call(c: &ConnectArgs, req: &Request) -> Result<Value> {
-    match client::call(&c.socket(), req, c.timeout, |_, _| {})? {
+    let hint = match c.target() {
+        Ok(t) if t.protected => {
+            "the protected monitor runs as its own user: `sudo systemctl status warden`"
+        }
+        _ => "start it with `warden serve`",
+    };
+    // One line, said once: the error's cause is already in its message.
+    let answer = client::call(&c.socket(), req, c.timeout, |_, _| {})
+        .map_err(|e| anyhow!("{e} ({hint})"))?;
+    match answer {
         Response::Ok { value } => Ok(value),
         Response::Error { message } => Err(anyhow!(message)),
         other => Err(anyhow!("unexpected answer from the monitor: {other:?}")),
@@ -24,8 +33,11 @@ fn print(v: &Value) -> Result<Code> {
 /// `warden approvals ...`.
 pub fn approvals(cmd: ApprovalsCommand) -> Result<Code> {
     match cmd {
-        ApprovalsCommand::List { all, connect } => {
+        ApprovalsCommand::List { all, json, connect } => {
             let v = call(&connect, &Request::Approvals { all })?;
+            if json {
+                return print(&v);
+            }
             let list = v.as_array().cloned().unwrap_or_default();
             if list.is_empty() {
                 eprintln!("no {}approvals", if all { "" } else { "pending " });
@@ -83,7 +95,74 @@ pub fn halt(a: &HaltArgs, halt: bool) -> Result<Code> {
     print(&call(&a.connect, &req)?)
 }
 
-/// `warden status`.
-pub fn status(c: &ConnectArgs) -> Result<Code> {
-    print(&call(c, &Request::Status)?)
+/// `warden status`: for people, or `--json`.
+pub fn status(a: &StatusArgs) -> Result<Code> {
+    let v = call(&a.connect, &Request::Status)?;
+    if a.json {
+        return print(&v);
+    }
+    let s = |k: &str| v[k].as_str().unwrap_or("?").to_string();
+    let n = |k: &str| v[k].as_u64().unwrap_or(0);
+    println!("monitor    pid {}, {}", n("pid"), s("protection"));
+    println!("state      {}  (socket {})", s("state_dir"), s("socket"));
+    println!("policy     {} rules", n("rules"));
+    let w = &v["witness"];
+    println!(
+        "witness    {}{}; syslog {}",
+        w["file"].as_str().unwrap_or("?"),
+        if w["append_only"].as_bool() == Some(true) {
+            " (append-only)"
+        } else {
+            " (not append-only)"
+        },
+        w["syslog"].as_str().unwrap_or("none")
+    );
+    let halted: Vec<&str> = v["halted"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .collect();
+    println!(
+        "sessions   {} followed; halted: {}",
+        n("sessions_followed"),
+        if v["halt_all"].as_bool() == Some(true) {
+            "ALL".to_string()
+        } else if halted.is_empty() {
+            "none".to_string()
+        } else {
+            halted.join(", ")
+        }
+    );
+    println!(
+        "approvals  {} pending, {} grants",
+        n("pending_approvals"),
+        n("grants")
+    );
+    for b in v["baselines"].as_array().into_iter().flatten() {
+        let top = |k: &str| -> String {
+            b[k].as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|x| x["name"].as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        println!(
+            "baseline   {} in {}: {} actions, {} sessions{}; tools [{}] programs [{}] hosts [{}]",
+            b["agent"].as_str().unwrap_or("?"),
+            b["workspace"].as_str().unwrap_or("?"),
+            b["actions"].as_u64().unwrap_or(0),
+            b["sessions"].as_u64().unwrap_or(0),
+            if b["mature"].as_bool() == Some(true) {
+                ""
+            } else {
+                " (learning)"
+            },
+            top("top_tools"),
+            top("top_programs"),
+            top("top_hosts"),
+        );
+    }
+    Ok(Code::Ok)
 }

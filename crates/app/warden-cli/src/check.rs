@@ -41,7 +41,17 @@ fn format_of(f: InputFormat) -> Option<Format> {
 
 /// Run `check` (or `explain`, which adds the lowered actions and prints for humans).
 pub fn run(args: &CheckArgs, explain: bool) -> Result<Code> {
-    let bytes = load::read_input(args.input.as_deref())?;
+    let bytes = match args.input.as_deref() {
+        // Not a file: a shell command to decide (`warden check 'rm -rf ~'`).
+        Some(p) if p != std::path::Path::new("-") && !p.exists() => {
+            let command = p.to_string_lossy();
+            eprintln!("warden: no file `{command}`: deciding it as a shell command");
+            serde_json::to_vec(
+                &json!({"version": 1, "tool": "shell", "args": {"command": command}}),
+            )?
+        }
+        other => load::read_input(other)?,
+    };
     let doc = match warden_adapters::parse_json(&bytes) {
         Ok(v) => v,
         Err(e) => return Ok(fail_closed(&e.to_string())),

@@ -43,7 +43,7 @@ pub enum Command {
     /// Lift a halt.
     Resume(HaltArgs),
     /// Show the monitor's state.
-    Status(ConnectArgs),
+    Status(StatusArgs),
     /// Install (or remove) Warden's hooks in an agent's settings.
     Init(InitArgs),
     /// Install the protected deployment (Linux, as root): the monitor as its own system user,
@@ -54,6 +54,14 @@ pub enum Command {
     Uninstall(InstallArgs),
     /// Print the policy guide the agent gets in its context at session start.
     Guide(PolicyArgs),
+    /// Print a shell completion script (`warden completions bash > /etc/bash_completion.d/warden`).
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff): `warden man > warden.1`.
+    Man,
     /// Check this machine's protection: monitor, mode, hooks, policy, sandbox; each gap with the
     /// command that fixes it.
     Doctor(DoctorArgs),
@@ -318,6 +326,9 @@ pub enum ApprovalsCommand {
         /// Include the ones answered since the monitor started.
         #[arg(long)]
         all: bool,
+        /// Print the approvals as JSON.
+        #[arg(long)]
+        json: bool,
         /// Where the monitor is.
         #[command(flatten)]
         connect: ConnectArgs,
@@ -395,6 +406,17 @@ pub struct InitArgs {
     /// The project directory for `--scope project` (default: the current directory).
     #[arg(long, value_name = "DIR")]
     pub project: Option<PathBuf>,
+}
+
+/// Arguments of `warden status`.
+#[derive(Debug, Clone, Args)]
+pub struct StatusArgs {
+    /// Print the monitor's state as JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// The monitor.
+    #[command(flatten)]
+    pub connect: ConnectArgs,
 }
 
 /// Arguments of `warden doctor`.
@@ -497,7 +519,8 @@ pub enum InputFormat {
 /// `warden check`.
 #[derive(Debug, Args)]
 pub struct CheckArgs {
-    /// The input file; `-` or nothing reads stdin.
+    /// The input file; `-` or nothing reads stdin. Anything that is not a file is decided as a
+    /// shell command: `warden check 'rm -rf ~'`.
     pub input: Option<PathBuf>,
     /// The input format.
     #[arg(long, value_enum, default_value_t = InputFormat::Auto)]

@@ -37,6 +37,15 @@ fn main() -> ExitCode {
             eprintln!("warden blocked this action because it failed while checking it: {info}");
             std::process::exit(exit::Code::Error as i32);
         }));
+    } else {
+        // Output into a closed pipe (`warden ... | head`) ends quietly, as other tools do.
+        std::panic::set_hook(Box::new(|info| {
+            if info.to_string().contains("Broken pipe") {
+                std::process::exit(141);
+            }
+            eprintln!("warden: internal error: {info}");
+            std::process::exit(exit::Code::Error as i32);
+        }));
     }
     let cli = Cli::parse();
     let result = match cli.command {
@@ -53,6 +62,22 @@ fn main() -> ExitCode {
         Command::Init(args) => init::run(&args),
         Command::Install(args) => install::install(&args),
         Command::Doctor(args) => doctor::run(&args),
+        Command::Completions { shell } => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            // Into memory first: the generator panics on a closed pipe.
+            let mut buf = Vec::new();
+            clap_complete::generate(shell, &mut cmd, "warden", &mut buf);
+            std::io::Write::write_all(&mut std::io::stdout(), &buf)
+                .map(|()| exit::Code::Ok)
+                .map_err(anyhow::Error::from)
+        }
+        Command::Man => {
+            let cmd = <Cli as clap::CommandFactory>::command();
+            clap_mangen::Man::new(cmd)
+                .render(&mut std::io::stdout())
+                .map(|()| exit::Code::Ok)
+                .map_err(anyhow::Error::from)
+        }
         Command::Guide(args) => load::policy(&args, None).map(|p| {
             print!("{}", p.guide());
             exit::Code::Ok

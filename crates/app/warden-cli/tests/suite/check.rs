@@ -152,3 +152,29 @@ fn explain_lists_actions_and_facts() {
     assert!(r.stderr.contains("because"), "{}", r.stderr);
     assert!(r.json()["actions"].as_array().is_some_and(|a| a.len() >= 3));
 }
+
+#[test]
+fn a_plain_command_is_decided_as_a_shell_command() {
+    let h = super::home();
+    let r = super::warden(h.path(), &["check", "rm -rf ~"], b"");
+    assert_eq!(r.code, 4, "{}", r.stderr);
+    assert!(r.stderr.contains("as a shell command"), "{}", r.stderr);
+    let r = super::warden(h.path(), &["check", "ls -la"], b"");
+    assert_eq!(r.code, 0, "{}", r.stderr);
+}
+
+#[test]
+fn completions_and_the_man_page_come_from_the_flag_definitions() {
+    let h = super::home();
+    for shell in ["bash", "zsh", "fish"] {
+        let r = super::warden(h.path(), &["completions", shell], b"");
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        assert!(
+            r.stdout.contains("approvals") && r.stdout.contains("install"),
+            "{shell}"
+        );
+    }
+    let r = super::warden(h.path(), &["man"], b"");
+    assert_eq!(r.code, 0);
+    assert!(r.stdout.contains(".TH warden"));
+}

@@ -854,7 +854,7 @@ fn session_state_and_baselines_survive_a_restart() {
         grant, "allow",
         "the injected goal is remembered across the restart"
     );
-    let status = m.warden(&["status"], b"");
+    let status = m.warden(&["status", "--json"], b"");
     let v: Value = serde_json::from_str(&status.stdout).unwrap_or(Value::Null);
     assert!(
         v["rebuilt_from_log"]["records"].as_u64().unwrap_or(0) >= 3,
@@ -943,4 +943,29 @@ fn session_start_carries_the_guide_and_changes_no_decision() {
         .collect();
     assert_eq!(before, after);
     assert_eq!(before[0], "deny");
+}
+
+#[test]
+fn status_is_for_people_and_json_on_request() {
+    let h = home();
+    let m = Monitor::start(h.path(), &[]);
+    let r = m.warden(&["status"], b"");
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.starts_with("monitor    pid "), "{}", r.stdout);
+    assert!(r.stdout.contains("unprotected"), "{}", r.stdout);
+    let r = m.warden(&["status", "--json"], b"");
+    assert_eq!(r.json()["protected"], json!(false));
+    // Without a monitor: one line that says what to do.
+    let r = super::warden(
+        h.path(),
+        &[
+            "status",
+            "--state-dir",
+            h.path().join("none").to_str().unwrap(),
+        ],
+        b"",
+    );
+    assert_eq!(r.code, 2);
+    assert_eq!(r.stderr.lines().count(), 1, "{}", r.stderr);
+    assert!(r.stderr.contains("warden serve"), "{}", r.stderr);
 }
