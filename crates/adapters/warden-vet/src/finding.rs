@@ -188,6 +188,46 @@ pub const RULES: &[RuleInfo] = &[
         name: "PlainHttp",
         description: "A remote server reached over plain http:// (not loopback)",
     },
+    RuleInfo {
+        id: "skill.script.denied",
+        name: "SkillScriptDenied",
+        description: "A skill's script or hook command does what the policy denies to any command",
+    },
+    RuleInfo {
+        id: "skill.script.held",
+        name: "SkillScriptHeld",
+        description: "A skill's script or hook command does what the policy holds for a human",
+    },
+    RuleInfo {
+        id: "skill.script.secret",
+        name: "SkillScriptSecret",
+        description: "A credential written into a skill's file",
+    },
+    RuleInfo {
+        id: "skill.script.exfil",
+        name: "SkillScriptExfil",
+        description: "A URL or image in a skill's file built to carry data out",
+    },
+    RuleInfo {
+        id: "skill.hook.command",
+        name: "SkillHookCommand",
+        description: "A plugin hook that runs a command on agent events",
+    },
+    RuleInfo {
+        id: "skill.symlink",
+        name: "SkillSymlink",
+        description: "A symlink inside a skill, which may point the agent outside it",
+    },
+    RuleInfo {
+        id: "skill.unread",
+        name: "SkillUnread",
+        description: "Files of a skill too large or too many to read, which cannot be vouched for",
+    },
+    RuleInfo {
+        id: "skill.changed",
+        name: "SkillChanged",
+        description: "A skill whose files changed since it was trusted (or that was never trusted)",
+    },
 ];
 
 /// The catalogue entry of `id`.

@@ -20,6 +20,7 @@ mod error;
 mod finding;
 pub mod pin;
 pub mod report;
+pub mod skills;
 mod text;
 pub mod vet;
 

@@ -52,6 +52,9 @@ pub enum Command {
     Install(InstallArgs),
     /// Remove the protected deployment (the audit log stays unless `--purge`).
     Uninstall(InstallArgs),
+    /// Vet skills and plugins (Claude Code, OpenClaw) before they load; trust them by hash.
+    #[command(subcommand)]
+    Skills(SkillsCommand),
     /// Print the policy guide the agent gets in its context at session start.
     Guide(PolicyArgs),
     /// Print a shell completion script (`warden completions bash > /etc/bash_completion.d/warden`).
@@ -406,6 +409,35 @@ pub struct InitArgs {
     /// The project directory for `--scope project` (default: the current directory).
     #[arg(long, value_name = "DIR")]
     pub project: Option<PathBuf>,
+}
+
+/// `warden skills ...`.
+#[derive(Debug, Subcommand)]
+pub enum SkillsCommand {
+    /// Vet skills and plugins: the given directories, else the usual places (`~/.claude/skills`,
+    /// `~/.claude/plugins`, `.claude/skills`, `~/.openclaw/skills`). Exit 1 on a high finding.
+    Scan {
+        /// Skill or plugin directories (or directories holding them).
+        paths: Vec<PathBuf>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = ScanFormat::Table)]
+        format: ScanFormat,
+        /// Where trusted skills are pinned (default: the state directory).
+        #[arg(long, env = "WARDEN_STATE_DIR", value_name = "DIR")]
+        state_dir: Option<PathBuf>,
+        /// Policies (scripts and hook commands are judged with them).
+        #[command(flatten)]
+        policy: PolicyArgs,
+    },
+    /// Trust skills as they are now: pin the hash of every file.
+    Trust {
+        /// Skill or plugin directories.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Where trusted skills are pinned (default: the state directory).
+        #[arg(long, env = "WARDEN_STATE_DIR", value_name = "DIR")]
+        state_dir: Option<PathBuf>,
+    },
 }
 
 /// Arguments of `warden status`.

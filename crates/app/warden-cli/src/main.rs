@@ -18,6 +18,7 @@ mod mcp_cmd;
 mod policy_cmd;
 mod replay;
 mod serve;
+mod skills_cmd;
 
 use std::process::ExitCode;
 
@@ -78,6 +79,7 @@ fn main() -> ExitCode {
                 .map(|()| exit::Code::Ok)
                 .map_err(anyhow::Error::from)
         }
+        Command::Skills(cmd) => skills_cmd::run(cmd),
         Command::Guide(args) => load::policy(&args, None).map(|p| {
             print!("{}", p.guide());
             exit::Code::Ok

@@ -7,6 +7,7 @@ mod init;
 mod policy;
 mod protected;
 mod replay;
+mod skills;
 
 use std::io::Write;
 use std::path::Path;
