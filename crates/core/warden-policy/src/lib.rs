@@ -9,6 +9,7 @@ mod compile;
 mod decision;
 mod error;
 mod gate;
+mod hints;
 mod layers;
 mod locate;
 mod selftest;
@@ -18,9 +19,10 @@ pub use compile::Policy;
 pub use decision::{Decision, Mode, Severity};
 pub use error::{PolicyError, PolicyErrors};
 pub use gate::{Modification, RuleMatch, SessionFacts, Verdict};
+pub use hints::{PathRule, SandboxSettings};
 pub use layers::{Layer, PolicySource, BASELINE_YAML};
 pub use selftest::{test_env, TestFailure, TestReport, TEST_HOME, TEST_WORKSPACE};
-pub use spec::ToolSpec;
+pub use spec::{MissingLayer, SandboxMode, ToolSpec};
 
 /// The JSON Schema of the policy file format, for editors.
 pub fn json_schema() -> serde_json::Value {
