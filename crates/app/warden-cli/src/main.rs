@@ -6,8 +6,10 @@
 mod admin;
 mod audit_cmd;
 mod bench;
+mod bench_exec;
 mod check;
 mod cli;
+mod exec;
 mod exit;
 mod hook;
 mod init;
@@ -51,6 +53,8 @@ fn main() -> ExitCode {
         Command::Init(args) => init::run(&args),
         Command::BenchDaemon(args) => bench::run(&args),
         Command::Mcp(args) => return mcp_cmd::run(args),
+        Command::Exec(args) => return exec::run(&args),
+        Command::BenchExec(args) => exec::bench(&args),
     };
     match result {
         Ok(code) => code.into(),

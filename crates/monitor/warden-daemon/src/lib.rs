@@ -15,6 +15,7 @@ pub mod http;
 pub mod mcp;
 mod policy;
 pub mod proto;
+mod sandbox;
 mod server;
 mod state;
 mod writer;

@@ -323,6 +323,14 @@ async fn handle(d: &Daemon, req: Request, who: Peer, pending: &mpsc::Sender<Resp
             event,
             body,
         } => ok(d.mcp_event(session, &server, &event, &body).await),
+        Request::SandboxReport {
+            session,
+            tool_use_id,
+            denied,
+            report,
+        } => ok(d
+            .sandbox_report(session, tool_use_id, &denied, &report)
+            .await),
         _ if !who.admin => admin_only(),
         Request::Approvals { all } => {
             ok(serde_json::to_value(d.approvals(all)).map_err(|e| e.to_string()))

@@ -167,6 +167,12 @@ fn read_only_binds(
         if !inside {
             continue;
         }
+        // A missing control directory at the workspace's top (`.claude`, `.warden`) is created
+        // empty (git does not track empty directories) so that it can be bound read-only:
+        // otherwise the command could create the agent's project settings and their hooks.
+        if !c.exists() && c.parent() == Some(canonical(&spec.workspace).as_path()) {
+            let _ = std::fs::create_dir(&c);
+        }
         if c.exists() {
             out.push(cstring(&c)?);
         } else {
@@ -181,11 +187,7 @@ fn read_only_binds(
 
 /// Sockets that lead out of the sandbox whatever the network namespace: covered.
 fn hidden(spec: &SandboxSpec) -> Result<Vec<CString>, SandboxError> {
-    let mut candidates: Vec<PathBuf> = vec![
-        "/var/run/docker.sock".into(),
-        "/run/docker.sock".into(),
-        spec.home.join(".local/state/warden/warden.sock"),
-    ];
+    let mut candidates = spec.hidden.clone();
     if let Some(s) = std::env::var_os("SSH_AUTH_SOCK") {
         candidates.push(s.into());
     }

@@ -30,6 +30,9 @@ pub struct SandboxSpec {
     pub writable: Vec<PathBuf>,
     /// Paths never writable, even inside a writable directory (Warden's and the agent's controls).
     pub protected: Vec<PathBuf>,
+    /// Unix sockets that lead out of the sandbox whatever its network (docker, Warden's
+    /// monitor): covered with `/dev/null` inside. `$SSH_AUTH_SOCK` is added when set.
+    pub hidden: Vec<PathBuf>,
     /// Host globs the egress proxy lets through. A loopback host passes only when listed with
     /// its port (`127.0.0.1:8080`): the host's own services, Warden's monitor among them, are
     /// not for the sandbox.
@@ -146,6 +149,11 @@ impl SandboxSpec {
             deny_read,
             writable,
             protected,
+            hidden: vec![
+                PathBuf::from("/var/run/docker.sock"),
+                PathBuf::from("/run/docker.sock"),
+                home.join(".local/state/warden/warden.sock"),
+            ],
             allowed_hosts,
             host_lists,
             unenforceable,

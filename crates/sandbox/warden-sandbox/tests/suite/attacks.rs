@@ -120,6 +120,17 @@ fn control_files_of_warden_and_the_agent_are_not_writable() {
 }
 
 #[test]
+fn missing_agent_settings_in_the_workspace_cannot_be_created() {
+    let sb = Sandbox::new();
+    std::fs::remove_dir_all(sb.ws.join(".claude")).unwrap();
+    let r = sb.sh("mkdir -p $WS/.claude && echo '{\"hooks\":{}}' > $WS/.claude/settings.json");
+    assert_ne!(r.code, 0, "{}", r.both());
+    assert!(!sb.ws.join(".claude/settings.json").exists());
+    let r = sb.sh("mkdir -p $WS/.codex/x");
+    assert_ne!(r.code, 0, "{}", r.both());
+}
+
+#[test]
 fn escape_hatch_syscalls_are_refused() {
     let sb = Sandbox::new();
     for script in [
