@@ -360,6 +360,10 @@ pub struct InitArgs {
     /// The project directory for `--scope project` (default: the current directory).
     #[arg(long, value_name = "DIR")]
     pub project: Option<PathBuf>,
+    /// Claude Code: also run every Bash command in the kernel sandbox (`warden exec`), through
+    /// the `CLAUDE_CODE_SHELL_PREFIX` setting and a wrapper script in Warden's config directory.
+    #[arg(long)]
+    pub sandbox: bool,
 }
 
 /// Where `init` installs.

@@ -55,7 +55,7 @@ pub fn prepare(policy: &PolicyArgs, cwd: Option<&Path>) -> Result<(PathBuf, Sand
         })
         .unwrap_or_else(|| cwd.clone());
     let workspace = std::fs::canonicalize(&workspace).unwrap_or(workspace);
-    let policy = load::policy(policy, Some(&workspace))?;
+    let policy = load::policy_compiled(policy, Some(&workspace))?;
     let mut tmp = vec![PathBuf::from("/tmp"), PathBuf::from("/var/tmp")];
     if let Some(t) = std::env::var_os("TMPDIR").map(PathBuf::from) {
         if t.is_absolute() && !tmp.contains(&t) {

@@ -13,6 +13,7 @@ mod exec;
 mod exit;
 mod hook;
 mod init;
+mod init_sandbox;
 mod load;
 mod mcp_cmd;
 mod policy_cmd;

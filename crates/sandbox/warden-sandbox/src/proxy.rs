@@ -18,7 +18,6 @@ use hyper_util::rt::TokioIo;
 use serde::Serialize;
 use tokio::net::{TcpListener, TcpStream};
 
-use crate::error::SandboxError;
 use crate::spec::SandboxSpec;
 
 type Body = BoxBody<Bytes, hyper::Error>;
@@ -49,8 +48,11 @@ pub struct EgressLog {
 /// The proxy's rules and log.
 #[derive(Debug)]
 pub struct Egress {
-    rules: Vec<(GlobMatcher, String, String)>,
+    patterns: Vec<(String, String)>,
+    rules: std::sync::OnceLock<Vec<(GlobMatcher, String, String)>>,
     log: Mutex<EgressLog>,
+    /// Tunnels still copying (their byte counts land when they end).
+    open: std::sync::atomic::AtomicUsize,
 }
 
 /// Why a destination may be reached: the pattern and its list, and whether it named the port.
@@ -68,24 +70,46 @@ fn is_internal(ip: IpAddr) -> bool {
 }
 
 impl Egress {
-    /// The proxy for `spec`'s allowed hosts.
-    pub fn new(spec: &SandboxSpec) -> Result<Self, SandboxError> {
-        let mut rules = Vec::new();
-        for (h, list) in spec.allowed_hosts.iter().zip(&spec.host_lists) {
-            let g = GlobBuilder::new(h)
-                .case_insensitive(true)
-                .literal_separator(true)
-                .build()
-                .map_err(|e| SandboxError::Pattern {
-                    pattern: h.clone(),
-                    message: e.to_string(),
-                })?;
-            rules.push((g.compile_matcher(), h.clone(), list.clone()));
-        }
-        Ok(Egress {
-            rules,
+    /// The proxy for `spec`'s allowed hosts. Patterns are compiled on the first connection:
+    /// most commands never make one.
+    pub fn new(spec: &SandboxSpec) -> Self {
+        Egress {
+            patterns: spec
+                .allowed_hosts
+                .iter()
+                .cloned()
+                .zip(spec.host_lists.iter().cloned())
+                .collect(),
+            rules: std::sync::OnceLock::new(),
             log: Mutex::new(EgressLog::default()),
+            open: std::sync::atomic::AtomicUsize::new(0),
+        }
+    }
+
+    /// The compiled patterns; a pattern that is not a valid glob matches nothing (the spec's
+    /// hosts come from a policy that already compiled them as globs).
+    fn rules(&self) -> &[(GlobMatcher, String, String)] {
+        self.rules.get_or_init(|| {
+            self.patterns
+                .iter()
+                .filter_map(|(h, list)| {
+                    GlobBuilder::new(h)
+                        .case_insensitive(true)
+                        .literal_separator(true)
+                        .build()
+                        .ok()
+                        .map(|g| (g.compile_matcher(), h.clone(), list.clone()))
+                })
+                .collect()
         })
+    }
+
+    /// Wait (at most `limit`) for open tunnels to finish counting, once the command is gone.
+    pub async fn settle(&self, limit: std::time::Duration) {
+        let start = std::time::Instant::now();
+        while self.open.load(std::sync::atomic::Ordering::SeqCst) > 0 && start.elapsed() < limit {
+            tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+        }
     }
 
     /// A copy of the log so far.
@@ -95,7 +119,7 @@ impl Egress {
 
     fn check(&self, host: &str, port: u16) -> Result<Pass, String> {
         let with_port = format!("{host}:{port}");
-        if self.rules.iter().any(|(g, _, _)| g.is_match(&with_port)) {
+        if self.rules().iter().any(|(g, _, _)| g.is_match(&with_port)) {
             return Ok(Pass { with_port: true });
         }
         let internal = host == "localhost"
@@ -106,7 +130,7 @@ impl Egress {
                 "`{with_port}` is a service of this machine, not reachable from the sandbox unless listed with its port (lists `trusted_hosts`, `sandbox_hosts`)"
             ));
         }
-        if self.rules.iter().any(|(g, _, _)| g.is_match(host)) {
+        if self.rules().iter().any(|(g, _, _)| g.is_match(host)) {
             return Ok(Pass { with_port: false });
         }
         Err(format!(
@@ -304,6 +328,9 @@ async fn tunnel(egress: &Arc<Egress>, req: Request<Incoming>) -> Response<Body> 
         }
     };
     let egress = egress.clone();
+    egress
+        .open
+        .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
     tokio::spawn(async move {
         if let Ok(upgraded) = hyper::upgrade::on(req).await {
             let mut client = TokioIo::new(upgraded);
@@ -311,6 +338,9 @@ async fn tunnel(egress: &Arc<Egress>, req: Request<Incoming>) -> Response<Body> 
                 egress.count(&host, up);
             }
         }
+        egress
+            .open
+            .fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
     });
     let mut r = Response::new(empty());
     *r.status_mut() = StatusCode::OK;

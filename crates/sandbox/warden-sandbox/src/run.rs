@@ -288,7 +288,7 @@ pub async fn run(req: ExecRequest) -> Result<Outcome, SandboxError> {
             None => "not created: the network is not isolated".into(),
         },
     });
-    let egress = Arc::new(Egress::new(&req.spec)?);
+    let egress = Arc::new(Egress::new(&req.spec));
     let server = match listener {
         Some(l) => {
             l.set_nonblocking(true).map_err(SandboxError::Proxy)?;
@@ -298,6 +298,7 @@ pub async fn run(req: ExecRequest) -> Result<Outcome, SandboxError> {
         None => None,
     };
     let out = child.wait_with_output().await.map_err(SandboxError::Wait)?;
+    egress.settle(std::time::Duration::from_millis(500)).await;
     if let Some(s) = server {
         s.abort();
     }

@@ -20,8 +20,21 @@ const MAX_DEPTH: usize = 24;
 enum Seg {
     /// `**`: any number of segments.
     Any,
+    /// One segment equal to this (lowercase) name: most segments, compared without a regex.
+    Lit(String),
     /// One segment matching this glob.
     One(GlobMatcher),
+}
+
+impl Seg {
+    /// Whether `name` (lowercase) matches.
+    fn is_match(&self, name: &str) -> bool {
+        match self {
+            Seg::Any => true,
+            Seg::Lit(l) => l == name,
+            Seg::One(g) => g.is_match(name),
+        }
+    }
 }
 
 /// A compiled absolute path pattern, matched segment by segment.
@@ -38,6 +51,10 @@ impl PathPattern {
         for s in glob.split('/').filter(|s| !s.is_empty() && *s != ".") {
             if s == "**" {
                 segs.push(Seg::Any);
+                continue;
+            }
+            if !s.contains(['*', '?', '[', '{', '\\']) {
+                segs.push(Seg::Lit(s.to_lowercase()));
                 continue;
             }
             let g = GlobBuilder::new(s)
@@ -73,10 +90,11 @@ impl PathPattern {
     }
 }
 
+/// A path's names, lowercase (patterns match case-insensitively: denying more, never less).
 fn names(path: &Path) -> Vec<String> {
     path.components()
         .filter_map(|c| match c {
-            Component::Normal(n) => Some(n.to_string_lossy().into_owned()),
+            Component::Normal(n) => Some(n.to_string_lossy().to_lowercase()),
             Component::RootDir
             | Component::CurDir
             | Component::ParentDir
@@ -91,17 +109,16 @@ fn full(p: &[Seg], s: &[String]) -> bool {
         (Some((Seg::Any, rest)), _) => {
             full(rest, s) || s.split_first().is_some_and(|(_, tail)| full(p, tail))
         }
-        (Some((Seg::One(_), _)), None) => false,
-        (Some((Seg::One(g), rest)), Some((head, tail))) => g.is_match(head) && full(rest, tail),
+        (Some(_), None) => false,
+        (Some((seg, rest)), Some((head, tail))) => seg.is_match(head) && full(rest, tail),
     }
 }
 
 fn below(p: &[Seg], s: &[String]) -> bool {
     match (p.split_first(), s.split_first()) {
         (None, _) => false,
-        (Some((Seg::Any, _)), _) => true,
-        (Some((Seg::One(_), _)), None) => true,
-        (Some((Seg::One(g), rest)), Some((head, tail))) => g.is_match(head) && below(rest, tail),
+        (Some((Seg::Any, _)), _) | (Some(_), None) => true,
+        (Some((seg, rest)), Some((head, tail))) => seg.is_match(head) && below(rest, tail),
     }
 }
 
@@ -147,7 +164,8 @@ fn walk(dir: &Path, patterns: &[PathPattern], depth: usize, budget: &mut usize, 
             return;
         }
         *budget -= 1;
-        if let Some(p) = patterns.iter().find(|p| p.matches(&child)) {
+        let child_names = names(&child);
+        if let Some(p) = patterns.iter().find(|p| full(&p.segs, &child_names)) {
             out.denied.push((child, p.as_str().to_string()));
             continue;
         }
@@ -172,7 +190,7 @@ fn walk(dir: &Path, patterns: &[PathPattern], depth: usize, budget: &mut usize, 
             }
             continue;
         }
-        if meta.is_dir() && patterns.iter().any(|p| p.may_reach_below(&child)) {
+        if meta.is_dir() && patterns.iter().any(|p| below(&p.segs, &child_names)) {
             walk(&child, patterns, depth + 1, budget, out);
         } else {
             out.granted.push(child);
