@@ -52,7 +52,7 @@ fn sandboxed(
 
 /// `warden bench-exec`.
 pub fn bench(args: &BenchExecArgs) -> Result<Code> {
-    let (cwd, spec) = prepare(&args.policy, None)?;
+    let (cwd, spec) = prepare(&args.policy, None, None)?;
     let req = warden_sandbox::ExecRequest {
         argv: Vec::new(),
         cwd,

@@ -37,8 +37,15 @@ pub fn run(args: &ExecArgs) -> ExitCode {
     }
 }
 
-/// The working directory and the sandbox spec for a command, from the policy.
-pub fn prepare(policy: &PolicyArgs, cwd: Option<&Path>) -> Result<(PathBuf, SandboxSpec)> {
+/// The working directory and the sandbox spec for a command, from the policy. With a state
+/// directory, specs are cached there by a hash of every policy source and path they depend on
+/// (compiling the policy costs more than the sandbox); the state directory is never writable
+/// from inside the sandbox, so a command cannot plant a weaker spec.
+pub fn prepare(
+    policy: &PolicyArgs,
+    cwd: Option<&Path>,
+    cache: Option<&Path>,
+) -> Result<(PathBuf, SandboxSpec)> {
     let cwd = match cwd {
         Some(c) => c.to_path_buf(),
         None => std::env::current_dir().context("cannot read the current directory")?,
@@ -55,20 +62,73 @@ pub fn prepare(policy: &PolicyArgs, cwd: Option<&Path>) -> Result<(PathBuf, Sand
         })
         .unwrap_or_else(|| cwd.clone());
     let workspace = std::fs::canonicalize(&workspace).unwrap_or(workspace);
-    let policy = load::policy_compiled(policy, Some(&workspace))?;
     let mut tmp = vec![PathBuf::from("/tmp"), PathBuf::from("/var/tmp")];
     if let Some(t) = std::env::var_os("TMPDIR").map(PathBuf::from) {
         if t.is_absolute() && !tmp.contains(&t) {
             tmp.push(t);
         }
     }
-    let spec = SandboxSpec::from_policy(&policy, &load::home(), &workspace, &tmp);
+    let home = load::home();
+    let sources = load::sources(policy, Some(&workspace))
+        .map_err(|e| anyhow::anyhow!(load::render_policy(&e)))?;
+    let key = cache_key(&sources, &home, &workspace, &tmp);
+    let cached = cache.map(|d| d.join(SPEC_CACHE).join(format!("{key}.json")));
+    if let Some(spec) = cached
+        .as_ref()
+        .and_then(|p| std::fs::read(p).ok())
+        .and_then(|b| serde_json::from_slice::<SandboxSpec>(&b).ok())
+    {
+        return Ok((cwd, spec));
+    }
+    let compiled = warden_policy::Policy::compile(&sources)
+        .map_err(|e| anyhow::anyhow!(load::render_policy(&e)))?;
+    let spec = SandboxSpec::from_policy(&compiled, &home, &workspace, &tmp);
+    if let Some(p) = cached {
+        // A cache that cannot be written costs time, not safety.
+        let _ = p
+            .parent()
+            .map(std::fs::create_dir_all)
+            .transpose()
+            .and_then(|_| std::fs::write(&p, serde_json::to_vec(&spec).unwrap_or_default()));
+    }
     Ok((cwd, spec))
 }
 
+/// The spec cache's directory name in the state directory.
+pub const SPEC_CACHE: &str = "sandbox-specs";
+
+fn cache_key(
+    sources: &[warden_policy::PolicySource],
+    home: &Path,
+    workspace: &Path,
+    tmp: &[PathBuf],
+) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    h.update(env!("CARGO_PKG_VERSION"));
+    for s in sources {
+        for part in [s.layer.as_str(), s.name.as_str(), s.text.as_str()] {
+            h.update((part.len() as u64).to_le_bytes());
+            h.update(part);
+        }
+    }
+    for p in std::iter::once(home)
+        .chain([workspace])
+        .chain(tmp.iter().map(PathBuf::as_path))
+    {
+        let b = p.as_os_str().as_encoded_bytes();
+        h.update((b.len() as u64).to_le_bytes());
+        h.update(b);
+    }
+    hex::encode(h.finalize())
+}
+
 fn run_inner(args: &ExecArgs) -> Result<u8> {
-    let (cwd, mut spec) = prepare(&args.policy, args.cwd.as_deref())?;
+    let state = args.connect.state_dir();
+    let (cwd, mut spec) = prepare(&args.policy, args.cwd.as_deref(), Some(&state))?;
     spec.hidden.push(args.connect.socket());
+    // The state directory holds the spec cache and the monitor's state: never writable inside.
+    spec.protected.push(state.clone());
     let Some((program, rest)) = args.command.split_first() else {
         anyhow::bail!("no command given");
     };

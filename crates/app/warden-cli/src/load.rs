@@ -62,16 +62,6 @@ pub fn policy(args: &PolicyArgs, workspace: Option<&Path>) -> Result<Policy> {
     Policy::load(&srcs).map_err(|e| anyhow::anyhow!(render_policy(&e)))
 }
 
-/// Compile the policy for `args` without running the rules' self-tests: for consumers that
-/// only restrict (the kernel sandbox derives its rules from the paths and lists), where a rule
-/// test failing must not cost every command the tests' run time. Parse and compile errors
-/// still fail.
-pub fn policy_compiled(args: &PolicyArgs, workspace: Option<&Path>) -> Result<Policy> {
-    let workspace = args.workspace.as_deref().or(workspace);
-    let srcs = sources(args, workspace).map_err(|e| anyhow::anyhow!(render_policy(&e)))?;
-    Policy::compile(&srcs).map_err(|e| anyhow::anyhow!(render_policy(&e)))
-}
-
 /// Render policy errors with file, line, column and the offending text.
 pub fn render_policy(e: &PolicyErrors) -> String {
     let handler = miette::GraphicalReportHandler::new_themed(if no_color() {

@@ -4,12 +4,12 @@
 
 use std::path::{Path, PathBuf};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use warden_action::ActionKind;
 use warden_policy::{Decision, MissingLayer, Policy, SandboxMode};
 
 /// A path pattern the sandbox must not let the command read, and the rule behind it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DenyPath {
     /// Absolute glob (`~` expanded).
     pub glob: String,
@@ -18,7 +18,7 @@ pub struct DenyPath {
 }
 
 /// Everything the sandbox enforces for one command.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SandboxSpec {
     /// The user's home directory.
     pub home: PathBuf,

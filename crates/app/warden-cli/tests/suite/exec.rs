@@ -162,3 +162,42 @@ fn refusals_reach_the_monitor_and_become_a_session_fact() {
     assert_eq!(decision(&r), "deny", "{}", r.stdout);
     assert!(r.stdout.contains("session.sandbox-denied"), "{}", r.stdout);
 }
+
+#[test]
+fn the_spec_cache_is_used_and_cannot_be_written_from_inside() {
+    let h = home();
+    let state = h.path().join("elsewhere/state");
+    let s = state.to_str().unwrap();
+    let r = warden(
+        h.path(),
+        &["exec", "--no-discover", "--state-dir", s, "--", "true"],
+        b"",
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let cache = state.join("sandbox-specs");
+    let entries: Vec<_> = std::fs::read_dir(&cache).unwrap().collect();
+    assert_eq!(entries.len(), 1);
+    let script = format!("echo '{{}}' > {0}/evil.json; for f in {0}/*.json; do echo '{{}}' > $f; done; ls {0} | wc -l", cache.display());
+    let r = warden(
+        h.path(),
+        &[
+            "exec",
+            "--no-discover",
+            "--state-dir",
+            s,
+            "--",
+            "bash",
+            "-c",
+            &script,
+        ],
+        b"",
+    );
+    assert_eq!(r.stdout.trim(), "1", "{}", r.stderr);
+    let entry = std::fs::read_dir(&cache)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    assert_ne!(std::fs::read_to_string(entry).unwrap(), "{}\n");
+}
