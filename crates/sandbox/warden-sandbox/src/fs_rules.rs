@@ -6,7 +6,7 @@ use std::os::fd::OwnedFd;
 use std::path::{Path, PathBuf};
 
 use landlock::{
-    Access, AccessFs, BitFlags, CompatLevel, Compatible, PathBeneath, PathFd, Ruleset, RulesetAttr,
+    Access, AccessFs, BitFlags, CompatLevel, Compatible, PathBeneath, Ruleset, RulesetAttr,
     RulesetCreatedAttr, Scope, ABI,
 };
 
@@ -16,7 +16,7 @@ use crate::error::SandboxError;
 pub const TARGET_ABI: ABI = ABI::V7;
 
 /// Device files and directories every shell needs to write.
-pub const DEV_WRITABLE: [&str; 10] = [
+pub const DEV_WRITABLE: [&str; 9] = [
     "/dev/null",
     "/dev/zero",
     "/dev/full",
@@ -26,7 +26,6 @@ pub const DEV_WRITABLE: [&str; 10] = [
     "/dev/ptmx",
     "/dev/pts",
     "/dev/shm",
-    "/dev/fd",
 ];
 
 /// A ruleset ready for `landlock_restrict_self`, and what the kernel could not enforce.
@@ -114,10 +113,18 @@ pub fn build(read: &[PathBuf], write: &[PathBuf]) -> Result<Built, SandboxError>
         .map_err(ll)?;
     let mut rules = 0;
     let mut add = |created: landlock::RulesetCreated, path: &Path, access: BitFlags<AccessFs>| {
-        let Ok(fd) = PathFd::new(path) else {
+        // O_NOFOLLOW: a rule lands on the entry the walk saw, never on where a link (swapped
+        // in since) would lead.
+        use rustix::fs::{FileType, Mode, OFlags};
+        let Ok(fd) = rustix::fs::open(
+            path,
+            OFlags::PATH | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+            Mode::empty(),
+        ) else {
             return Ok(created);
         };
-        let is_dir = std::fs::metadata(path).is_ok_and(|m| m.is_dir());
+        let is_dir = rustix::fs::fstat(&fd)
+            .is_ok_and(|st| FileType::from_raw_mode(st.st_mode) == FileType::Directory);
         let access = if is_dir {
             access
         } else {
