@@ -70,6 +70,15 @@ pub enum Command {
     Doctor(DoctorArgs),
     /// Measure the hook round trip and the monitor's throughput.
     BenchDaemon(BenchArgs),
+    /// Run a command in the kernel sandbox derived from the policy (`warden exec -- CMD...`).
+    ///
+    /// Landlock (no reads of the credentials the policy denies, writes only to the workspace,
+    /// temp dirs and build caches), no_new_privs, a seccomp filter, and a network namespace whose
+    /// only way out is Warden's egress proxy. Exit code: the command's; 125 when the sandbox
+    /// could not be set up (the command does not run), 127 when the command is not found.
+    Exec(ExecArgs),
+    /// Measure what the sandbox adds to a command's run time.
+    BenchExec(BenchExecArgs),
     /// The MCP gateway: proxy an MCP server (`warden mcp -- COMMAND ARGS...`), gating every
     /// tool call, vetting and pinning its tool definitions; vet configured servers; manage pins.
     Mcp(McpArgs),
@@ -409,6 +418,10 @@ pub struct InitArgs {
     /// The project directory for `--scope project` (default: the current directory).
     #[arg(long, value_name = "DIR")]
     pub project: Option<PathBuf>,
+    /// Claude Code: also run every Bash command in the kernel sandbox (`warden exec`), through
+    /// the `CLAUDE_CODE_SHELL_PREFIX` setting and a wrapper script in Warden's config directory.
+    #[arg(long)]
+    pub sandbox: bool,
 }
 
 /// `warden skills ...`.
@@ -513,6 +526,49 @@ pub struct BenchArgs {
     /// Print the figures as JSON.
     #[arg(long)]
     pub json: bool,
+}
+
+/// `warden exec`.
+#[derive(Debug, Args)]
+pub struct ExecArgs {
+    /// The agent session the command belongs to (for the monitor's report).
+    #[arg(long, env = "WARDEN_SESSION")]
+    pub session: Option<String>,
+    /// The tool call the command belongs to.
+    #[arg(long, env = "WARDEN_TOOL_USE_ID")]
+    pub tool_use_id: Option<String>,
+    /// The working directory (default: the current one).
+    #[arg(long, value_name = "DIR")]
+    pub cwd: Option<PathBuf>,
+    /// Print the sandbox's report (layers, refusals, bytes sent) as JSON on stderr.
+    #[arg(long)]
+    pub report: bool,
+    /// Policies.
+    #[command(flatten)]
+    pub policy: PolicyArgs,
+    /// Where to send the report.
+    #[command(flatten)]
+    pub connect: ConnectArgs,
+    /// The command and its arguments.
+    #[arg(required = true, last = true, value_name = "CMD")]
+    pub command: Vec<std::ffi::OsString>,
+}
+
+/// `warden bench-exec`.
+#[derive(Debug, Args)]
+pub struct BenchExecArgs {
+    /// Runs per command.
+    #[arg(long, default_value_t = 200)]
+    pub runs: usize,
+    /// The typical command to time besides `true`.
+    #[arg(long, default_value = "git --version >/dev/null && ls -la >/dev/null")]
+    pub typical: String,
+    /// Print the figures as JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// Policies.
+    #[command(flatten)]
+    pub policy: PolicyArgs,
 }
 
 /// Where policies come from.

@@ -171,7 +171,10 @@ pub fn run(args: &InitArgs) -> Result<Code> {
             .with_context(|| format!("`{}` is not JSON; not touching it", path.display()))?,
         _ => json!({}),
     };
-    let new = apply(doc.clone(), args.agent, &command, args.uninstall)?;
+    let mut new = apply(doc.clone(), args.agent, &command, args.uninstall)?;
+    if args.sandbox || args.uninstall {
+        crate::init_sandbox::apply(&mut new, args)?;
+    }
     if new == doc && old.is_some() {
         eprintln!(
             "`{}` already {}",

@@ -6,12 +6,15 @@
 mod admin;
 mod audit_cmd;
 mod bench;
+mod bench_exec;
 mod check;
 mod cli;
 mod doctor;
+mod exec;
 mod exit;
 mod hook;
 mod init;
+mod init_sandbox;
 mod install;
 mod load;
 mod mcp_cmd;
@@ -87,6 +90,8 @@ fn main() -> ExitCode {
         Command::Uninstall(args) => install::uninstall(&args),
         Command::BenchDaemon(args) => bench::run(&args),
         Command::Mcp(args) => return mcp_cmd::run(args),
+        Command::Exec(args) => return exec::run(&args),
+        Command::BenchExec(args) => exec::bench(&args),
     };
     match result {
         Ok(code) => code.into(),

@@ -986,6 +986,15 @@ fn check_layers(files: &[LoadedFile], errors: &mut Vec<PolicyError>) {
                     Some("add hosts or paths to lists in your user policy".into()),
                 ));
             }
+            if f.spec.sandbox == Some(crate::spec::SandboxMode::Off)
+                || f.spec.sandbox_missing_layer == Some(crate::spec::MissingLayer::Run)
+            {
+                errors.push(f.text.invalid(
+                    f.locator.span("sandbox"),
+                    "a project policy cannot weaken the sandbox".into(),
+                    Some("set `sandbox:` in your user policy".into()),
+                ));
+            }
             if matches!(f.spec.mode, Some(m) if m != Mode::Enforce) {
                 errors.push(f.text.invalid(
                     f.locator.span("mode"),

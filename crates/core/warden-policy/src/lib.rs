@@ -10,6 +10,7 @@ mod decision;
 mod error;
 mod gate;
 mod guide;
+mod hints;
 mod layers;
 mod locate;
 mod selftest;
@@ -20,9 +21,10 @@ pub use decision::{Decision, Mode, Severity};
 pub use error::{PolicyError, PolicyErrors};
 pub use gate::{Modification, RuleMatch, SessionFacts, Verdict};
 pub use guide::GUIDE_MAX_CHARS;
+pub use hints::{PathRule, SandboxSettings};
 pub use layers::{Layer, PolicySource, BASELINE_YAML};
 pub use selftest::{test_env, TestFailure, TestReport, TEST_HOME, TEST_WORKSPACE};
-pub use spec::ToolSpec;
+pub use spec::{MissingLayer, SandboxMode, ToolSpec};
 
 /// The JSON Schema of the policy file format, for editors.
 pub fn json_schema() -> serde_json::Value {

@@ -33,6 +33,14 @@ pub struct PolicyFile {
     /// Rule ids of lower layers to turn off (user layer only; managed rules cannot be disabled).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub disable: Vec<String>,
+    /// Which tool calls `warden exec` runs in the kernel sandbox: `off`, `shell` (default) or
+    /// `all`. The highest layer that sets it wins; a project layer cannot turn it off.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sandbox: Option<SandboxMode>,
+    /// What `warden exec` does when the kernel lacks a sandbox layer: `run` with the layers that
+    /// work and report the rest (default), or `refuse` to start the command.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sandbox_missing_layer: Option<MissingLayer>,
     /// The rules.
     #[serde(default)]
     pub rules: Vec<RuleSpec>,
@@ -57,6 +65,30 @@ pub struct ToolSpec {
     /// Whether it returns private data or secrets (for flow rules).
     #[serde(default)]
     pub private: bool,
+}
+
+/// Which tool calls run in the kernel sandbox.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SandboxMode {
+    /// No sandbox: `warden exec` runs commands as they are (and says so).
+    Off,
+    /// Shell commands run sandboxed.
+    #[default]
+    Shell,
+    /// Shell commands and every other process Warden starts (MCP servers) run sandboxed.
+    All,
+}
+
+/// What to do when a sandbox layer is missing from the kernel.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum MissingLayer {
+    /// Run with the layers that work, and report what could not be enforced.
+    #[default]
+    Run,
+    /// Refuse to start the command.
+    Refuse,
 }
 
 fn one() -> u32 {

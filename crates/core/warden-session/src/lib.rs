@@ -78,7 +78,12 @@ pub struct Session {
     docs: Vec<Doc>,
     /// What private data or secrets the session has read, if any (the first such read).
     private_read: Option<String>,
+    /// What the kernel sandbox refused in this session's commands (paths, hosts), newest last.
+    sandbox_denied: Vec<String>,
 }
+
+/// How many sandbox refusals a session keeps.
+const SANDBOX_DENIED_KEPT: usize = 64;
 
 /// Nouns in a tool's name that say it returns the user's private data or secrets.
 const PRIVATE_NOUNS: &[&str] = &[
@@ -243,6 +248,21 @@ impl Session {
         });
     }
 
+    /// Record what the kernel sandbox refused in one of this session's commands: observed
+    /// effects beyond what the analysis allowed. Becomes the `sandbox_denied` fact.
+    pub fn record_sandbox_denied(&mut self, what: &[String]) {
+        for w in what {
+            if !self.sandbox_denied.contains(w) {
+                self.sandbox_denied.push(w.clone());
+            }
+        }
+        let over = self
+            .sandbox_denied
+            .len()
+            .saturating_sub(SANDBOX_DENIED_KEPT);
+        self.sandbox_denied.drain(..over);
+    }
+
     /// Whether any content read so far carries injected instructions.
     pub fn injection_seen(&self) -> bool {
         self.docs.iter().any(|d| !d.injected.is_empty())
@@ -263,6 +283,18 @@ impl Session {
         let mut f = Facts::new();
         f.insert("untrusted_seen".into(), Value::Bool(!self.docs.is_empty()));
         f.insert("injection_seen".into(), Value::Bool(self.injection_seen()));
+        if !self.sandbox_denied.is_empty() {
+            f.insert(
+                "sandbox_denied".into(),
+                Value::Array(
+                    self.sandbox_denied
+                        .iter()
+                        .cloned()
+                        .map(Value::String)
+                        .collect(),
+                ),
+            );
+        }
         // Judged: calls that change or send something, and any network request (visiting a URL
         // an injection names is itself what the injection wants: a signal, a download, a leak
         // in the query string).

@@ -17,6 +17,7 @@ pub mod mcp;
 mod peer;
 mod policy;
 pub mod proto;
+mod sandbox;
 mod server;
 mod state;
 pub mod target;

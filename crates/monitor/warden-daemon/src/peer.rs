@@ -1,10 +1,12 @@
 //! What the monitor can learn of a connecting process from `/proc` (readable whatever user the
 //! process runs as): whether it runs inside a tool sandbox.
 //!
-//! `warden exec` runs every tool command in a new PID namespace. A process cannot leave its PID
-//! namespace, and `/proc/<pid>/status` (world-readable) lists its pid in every namespace it is
-//! nested in (`NSpid:`), so a peer whose list is longer than the monitor's own is a process an
-//! agent's tool started, however it detached, double-forked or renamed itself.
+//! `warden exec` runs every tool command in a user namespace of its own. A process cannot leave
+//! its user namespace (joining the parent's needs privileges there), and `/proc/<pid>/uid_map`
+//! (world-readable) shows the namespace's uid mapping: a peer whose mapping differs from the
+//! monitor's own is a process an agent's tool started, however it detached, double-forked or
+//! renamed itself. A peer nested in a deeper PID namespace (`NSpid:` in `/proc/<pid>/status`)
+//! is treated the same way.
 
 use std::sync::OnceLock;
 
@@ -18,11 +20,20 @@ pub fn pid_namespace_depth(pid: &str) -> Option<usize> {
         .map(|rest| rest.split_whitespace().count())
 }
 
-/// Whether `pid` runs in a PID namespace nested below the monitor's own. An error (`None`)
-/// when that cannot be read: the process is gone, so the caller fails closed.
-pub fn in_deeper_pid_namespace(pid: i32) -> Option<bool> {
-    static OWN: OnceLock<Option<usize>> = OnceLock::new();
-    let own = (*OWN.get_or_init(|| pid_namespace_depth("self")))?;
-    let theirs = pid_namespace_depth(&pid.to_string())?;
-    Some(theirs > own)
+/// The uid mapping of `pid`'s user namespace, whitespace-normalised.
+pub fn uid_map(pid: &str) -> Option<String> {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/uid_map")).ok()?;
+    Some(text.split_whitespace().collect::<Vec<_>>().join(" "))
+}
+
+/// Whether `pid` runs in a tool sandbox: a user namespace other than the monitor's (by its uid
+/// mapping), or a PID namespace nested below the monitor's. `None` when that cannot be read
+/// (the process is gone): the caller fails closed.
+pub fn in_sandbox(pid: i32) -> Option<bool> {
+    static OWN: OnceLock<(Option<usize>, Option<String>)> = OnceLock::new();
+    let (depth, map) = OWN.get_or_init(|| (pid_namespace_depth("self"), uid_map("self")));
+    let p = pid.to_string();
+    let deeper = pid_namespace_depth(&p)? > (*depth)?;
+    let other_userns = uid_map(&p)? != *map.as_ref()?;
+    Some(deeper || other_userns)
 }

@@ -186,6 +186,22 @@ pub enum Request {
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         findings: Vec<Value>,
     },
+    /// What the kernel sandbox of `warden exec` enforced and refused for one command: recorded,
+    /// and each refusal becomes the session's `sandbox_denied` fact.
+    SandboxReport {
+        /// The session.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        session: Option<String>,
+        /// The tool call the command belongs to.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        tool_use_id: Option<String>,
+        /// What was refused, in words (`connect exfil.example:443`, `read ~/.ssh`).
+        #[serde(default)]
+        denied: Vec<String>,
+        /// The sandbox's report (layers, unenforced, egress, exit code).
+        #[serde(default)]
+        report: Value,
+    },
     /// Something the MCP proxy saw that belongs in the audit trail: vetting findings, a changed
     /// tool definition, a server that started or exited.
     McpEvent {

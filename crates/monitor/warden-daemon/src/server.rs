@@ -202,8 +202,9 @@ struct Peer {
     pid: Option<i32>,
     hook: bool,
     admin: bool,
-    /// The peer runs inside a tool sandbox (a deeper PID namespace than the monitor's): a
-    /// process an agent's tool started, which must not speak as the agent runtime.
+    /// The peer runs inside a tool sandbox (another user namespace, or a deeper PID namespace,
+    /// than the monitor's): a process an agent's tool started, which must not speak as the
+    /// agent runtime.
     sandboxed: bool,
 }
 
@@ -215,7 +216,7 @@ fn peer(d: &Daemon, stream: &UnixStream, own: u32) -> Option<Peer> {
     let admin = uid == own || uid == 0 || d.config.admin_uids.contains(&uid);
     let hook = admin || d.config.hook_uids.contains(&uid);
     let sandboxed = match pid {
-        Some(p) => crate::peer::in_deeper_pid_namespace(p).unwrap_or(true),
+        Some(p) => crate::peer::in_sandbox(p).unwrap_or(true),
         None => false,
     };
     Some(Peer {
@@ -381,6 +382,14 @@ async fn handle(d: &Daemon, req: Request, who: Peer, pending: &mpsc::Sender<Resp
             event,
             body,
         } => ok(d.mcp_event(session, &server, &event, &body).await),
+        Request::SandboxReport {
+            session,
+            tool_use_id,
+            denied,
+            report,
+        } => ok(d
+            .sandbox_report(session, tool_use_id, &denied, &report)
+            .await),
         Request::Approvals { all } => {
             ok(serde_json::to_value(d.approvals(all)).map_err(|e| e.to_string()))
         }
@@ -426,7 +435,8 @@ fn is_agent_request(req: &Request) -> bool {
         | Request::Check { .. }
         | Request::McpCall { .. }
         | Request::McpResult { .. }
-        | Request::McpEvent { .. } => true,
+        | Request::McpEvent { .. }
+        | Request::SandboxReport { .. } => true,
         Request::Approvals { .. }
         | Request::ApprovalShow { .. }
         | Request::Answer { .. }

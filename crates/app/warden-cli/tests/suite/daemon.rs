@@ -128,7 +128,7 @@ fn spawn_serve(home: &Path, state: &Path, args: &[String]) -> Child {
         .unwrap()
 }
 
-fn payload(session: &str, tool: &str, input: Value, cwd: &Path) -> Vec<u8> {
+pub fn payload(session: &str, tool: &str, input: Value, cwd: &Path) -> Vec<u8> {
     serde_json::to_vec(&json!({
         "session_id": session, "cwd": cwd, "hook_event_name": "PreToolUse",
         "tool_name": tool, "tool_input": input, "tool_use_id": "t1"
@@ -136,7 +136,7 @@ fn payload(session: &str, tool: &str, input: Value, cwd: &Path) -> Vec<u8> {
     .unwrap()
 }
 
-fn decision(r: &Run) -> String {
+pub fn decision(r: &Run) -> String {
     assert_eq!(r.code, 0, "stderr: {}", r.stderr);
     if r.stdout.trim().is_empty() {
         return "allow".into();

@@ -108,3 +108,55 @@ fn the_slim_hook_client_takes_the_agent_directly() {
         "/opt/bin/warden-hook claude-code"
     );
 }
+
+#[test]
+fn claude_code_sandbox_sets_the_shell_prefix_and_the_wrapper_runs_commands_sandboxed() {
+    let h = home();
+    let settings = h.path().join(".claude/settings.json");
+    let r = warden(
+        h.path(),
+        &[
+            "init",
+            "claude-code",
+            "--command",
+            "/opt/warden",
+            "--sandbox",
+        ],
+        b"",
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let doc: Value = serde_json::from_str(&std::fs::read_to_string(&settings).unwrap()).unwrap();
+    let wrapper = h.path().join(".config/warden/claude-shell");
+    assert_eq!(
+        doc["env"]["CLAUDE_CODE_SHELL_PREFIX"],
+        json!(wrapper.display().to_string())
+    );
+    // Claude Code runs `'<prefix>' '<command>'`: the wrapper runs the command string in the sandbox.
+    std::fs::create_dir_all(h.path().join(".ssh")).unwrap();
+    std::fs::write(h.path().join(".ssh/id_rsa"), "KEY-FROM-INIT-TEST").unwrap();
+    let out = std::process::Command::new(&wrapper)
+        .arg("echo start; cat ~/.ssh/id_rsa; exit 3")
+        .env("HOME", h.path())
+        .env("XDG_CONFIG_HOME", h.path().join(".config"))
+        .env("XDG_STATE_HOME", h.path().join(".local/state"))
+        .current_dir(h.path().join("project"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(stdout, "start\n");
+    let r = warden(
+        h.path(),
+        &[
+            "init",
+            "claude-code",
+            "--command",
+            "/opt/warden",
+            "--uninstall",
+        ],
+        b"",
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let doc: Value = serde_json::from_str(&std::fs::read_to_string(&settings).unwrap()).unwrap();
+    assert_eq!(doc.get("env"), None);
+}

@@ -2,6 +2,7 @@
 
 mod check;
 mod daemon;
+mod exec;
 mod hook;
 mod init;
 mod policy;

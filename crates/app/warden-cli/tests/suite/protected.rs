@@ -632,6 +632,26 @@ fn a_fake_server_or_a_sandboxed_process_gets_nothing() {
         .output()
         .unwrap();
     assert!(text(&o).contains("inside a tool sandbox"), "{}", text(&o));
+    // The same from inside `warden exec`, the sandbox every tool command runs in (its own user
+    // namespace): the monitor tells it from the agent runtime by the peer's uid mapping.
+    let w = d.warden();
+    let o = d.as_agent(
+        &[
+            &w,
+            "exec",
+            "--cwd",
+            home.to_str().unwrap(),
+            "--",
+            "perl",
+            "-e",
+            client,
+            d.socket().to_str().unwrap(),
+            &prompt.to_string(),
+        ],
+        &[],
+        b"",
+    );
+    assert!(text(&o).contains("inside a tool sandbox"), "{}", text(&o));
     // Our own hook, run there, stops before it sends anything.
     let o = Command::new("unshare")
         .args(["--pid", "--fork", "--", "setpriv"])

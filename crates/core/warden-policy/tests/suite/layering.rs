@@ -313,3 +313,33 @@ fn discover_reads_the_user_and_project_files() {
     }
     assert_eq!(layers, want);
 }
+
+#[test]
+fn sandbox_settings_come_from_the_highest_layer_and_a_project_cannot_weaken_them() {
+    use warden_policy::{MissingLayer, Policy, SandboxMode, SandboxSettings};
+    let load = |srcs: &[PolicySource]| Policy::compile(srcs).unwrap().sandbox_settings();
+    assert_eq!(
+        load(&[PolicySource::baseline()]),
+        SandboxSettings::default()
+    );
+    assert_eq!(
+        load(&[
+            PolicySource::baseline(),
+            source(Layer::User, "user.yaml", "sandbox: off\n"),
+            source(
+                Layer::Project,
+                "project.yaml",
+                "sandbox: all\nsandbox_missing_layer: refuse\n"
+            ),
+        ]),
+        SandboxSettings {
+            mode: SandboxMode::Off,
+            missing_layer: MissingLayer::Refuse
+        }
+    );
+    for text in ["sandbox: off\n", "sandbox_missing_layer: run\n"] {
+        let errors = errors_of(&[source(Layer::Project, "project.yaml", text)]);
+        assert_eq!(errors.len(), 1, "{text}");
+        assert_eq!(errors[0].4, "a project policy cannot weaken the sandbox");
+    }
+}

@@ -40,7 +40,18 @@ fn schema_is_json_with_the_top_level_properties() {
     assert_eq!(schema["additionalProperties"], false);
     assert_eq!(
         keys(&schema["properties"]),
-        set(&["version", "name", "mode", "default", "lists", "disable", "rules", "tools"])
+        set(&[
+            "version",
+            "name",
+            "mode",
+            "default",
+            "lists",
+            "disable",
+            "sandbox",
+            "sandbox_missing_layer",
+            "rules",
+            "tools"
+        ])
     );
     assert_eq!(
         schema["$schema"]
