@@ -11,6 +11,7 @@ mod error;
 mod gate;
 mod layers;
 mod locate;
+mod overlap;
 mod selftest;
 pub mod spec;
 

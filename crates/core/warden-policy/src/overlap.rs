@@ -1,0 +1,459 @@
+//! Can a path pattern name a file a rule's glob protects? Glob-against-glob intersection.
+//!
+//! A shell word like `~/.ss?/id_*` or a Glob tool's `**/.en?` is a *set* of paths, not one. It
+//! reaches a protected file when some path matches both the word (as the shell or the tool
+//! expands it) and the rule's glob. Both sides are compiled into a small automaton of
+//! single-character steps and loops (`*`, `**`); the product automaton is searched for an
+//! accepting state, so the cost is bounded by the product of the two lengths.
+//!
+//! The word side follows the shell: a wildcard at the start of a component does not name a
+//! leading dot (`~/*` does not reach `~/.ssh`), and `**` is `*` (no `globstar`). The rule side follows `globset`: `**/` also
+//! matches nothing, `/**/` also matches one `/`.
+
+/// Longest pattern compiled; longer ones are taken as able to name anything (fail closed).
+const MAX_LEN: usize = 512;
+/// Most variants one pattern expands to (braces, optional `**/`, leading-dot rules).
+const MAX_VARIANTS: usize = 32;
+
+/// A set of characters one step can consume.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Chars {
+    One(char),
+    /// Any character but `/`.
+    NotSlash,
+    /// Any character but `/` and `.` (a wildcard at the start of a shell component).
+    NotSlashDot,
+    /// Any character at all.
+    Any,
+    /// A bracket class (inclusive ranges), negated or not. Never `/` when negated.
+    Class {
+        neg: bool,
+        ranges: Vec<(char, char)>,
+    },
+}
+
+impl Chars {
+    fn contains(&self, c: char) -> bool {
+        match self {
+            Chars::One(x) => *x == c,
+            Chars::NotSlash => c != '/',
+            Chars::NotSlashDot => c != '/' && c != '.',
+            Chars::Any => true,
+            Chars::Class { neg, ranges } => {
+                let inside = ranges.iter().any(|(a, b)| *a <= c && c <= *b);
+                if *neg {
+                    !inside && c != '/'
+                } else {
+                    inside
+                }
+            }
+        }
+    }
+
+    /// Characters at which the membership of either set can change, plus one no set names.
+    fn witnesses(&self, out: &mut Vec<char>) {
+        let mut near = |c: char| {
+            out.push(c);
+            out.extend(char::from_u32(u32::from(c).wrapping_sub(1)));
+            out.extend(char::from_u32(u32::from(c) + 1));
+        };
+        match self {
+            Chars::One(c) => near(*c),
+            Chars::NotSlash | Chars::NotSlashDot | Chars::Any => {
+                near('/');
+                near('.');
+            }
+            Chars::Class { ranges, .. } => {
+                for (a, b) in ranges {
+                    near(*a);
+                    near(*b);
+                }
+            }
+        }
+    }
+
+    fn meets(&self, other: &Chars) -> bool {
+        if let (Chars::One(a), _) = (self, other) {
+            return other.contains(*a);
+        }
+        if let (_, Chars::One(b)) = (self, other) {
+            return self.contains(*b);
+        }
+        let mut w = vec!['\u{E000}'];
+        self.witnesses(&mut w);
+        other.witnesses(&mut w);
+        w.into_iter().any(|c| self.contains(c) && other.contains(c))
+    }
+}
+
+/// One step of a pattern: consume exactly one character, or loop over any number of them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Step {
+    Once(Chars),
+    Loop(Chars),
+}
+
+impl Step {
+    fn chars(&self) -> &Chars {
+        match self {
+            Step::Once(c) | Step::Loop(c) => c,
+        }
+    }
+}
+
+/// A compiled pattern: its variants, any of which may match.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Shape {
+    variants: Vec<Vec<Step>>,
+    /// Too long or too many variants to compile: taken as naming anything.
+    unbounded: bool,
+}
+
+/// Which dialect a pattern is written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Dialect {
+    /// A rule glob (`globset`, literal separator).
+    Rule,
+    /// A path word (shell or Glob tool): leading dots are only named explicitly.
+    Word,
+}
+
+/// Does `s` contain a wildcard (`*`, `?`, `[`) a shell or glob tool would expand?
+pub(crate) fn is_pattern(s: &str) -> bool {
+    s.contains(['*', '?', '['])
+}
+
+impl Shape {
+    /// Compile `pattern` in `dialect`.
+    pub(crate) fn new(pattern: &str, dialect: Dialect) -> Shape {
+        if pattern.len() > MAX_LEN {
+            return Shape {
+                variants: Vec::new(),
+                unbounded: true,
+            };
+        }
+        let mut texts = Vec::new();
+        if !expand_braces(pattern, &mut texts) {
+            return Shape {
+                variants: Vec::new(),
+                unbounded: true,
+            };
+        }
+        let mut variants: Vec<Vec<Step>> = Vec::new();
+        for t in &texts {
+            for v in steps(t, dialect) {
+                if variants.len() >= MAX_VARIANTS {
+                    return Shape {
+                        variants: Vec::new(),
+                        unbounded: true,
+                    };
+                }
+                variants.push(v);
+            }
+        }
+        Shape {
+            variants,
+            unbounded: false,
+        }
+    }
+
+    /// Is there a path both patterns name?
+    pub(crate) fn overlaps(&self, other: &Shape) -> bool {
+        if self.unbounded || other.unbounded {
+            return true;
+        }
+        self.variants
+            .iter()
+            .any(|a| other.variants.iter().any(|b| product_accepts(a, b)))
+    }
+}
+
+/// Expand `{a,b}` alternatives (nested allowed), at most [`MAX_VARIANTS`]; false when over.
+fn expand_braces(p: &str, out: &mut Vec<String>) -> bool {
+    let Some((open, close)) = brace_span(p) else {
+        out.push(p.to_string());
+        return true;
+    };
+    let (head, inner, tail) = (&p[..open], &p[open + 1..close], &p[close + 1..]);
+    for alt in split_top(inner) {
+        if out.len() >= MAX_VARIANTS {
+            return false;
+        }
+        if !expand_braces(&format!("{head}{alt}{tail}"), out) {
+            return false;
+        }
+    }
+    true
+}
+
+/// The first top-level `{...}` holding a `,`, as byte offsets of the braces.
+fn brace_span(s: &str) -> Option<(usize, usize)> {
+    let mut depth = 0usize;
+    let mut open = None;
+    let mut comma = false;
+    let mut escaped = false;
+    for (i, c) in s.char_indices() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' => escaped = true,
+            '{' => {
+                if depth == 0 {
+                    open = Some(i);
+                    comma = false;
+                }
+                depth += 1;
+            }
+            ',' if depth == 1 => comma = true,
+            '}' if depth > 0 => {
+                depth -= 1;
+                if depth == 0 && comma {
+                    return open.map(|o| (o, i));
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+/// Split on top-level commas.
+fn split_top(s: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut depth = 0usize;
+    let mut start = 0;
+    for (i, c) in s.char_indices() {
+        match c {
+            '{' => depth += 1,
+            '}' => depth = depth.saturating_sub(1),
+            ',' if depth == 0 => {
+                out.push(&s[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    out.push(&s[start..]);
+    out
+}
+
+/// Parse a bracket class starting after `[`; returns it and the rest, or `None` if unclosed.
+fn class(chars: &[char]) -> Option<(Chars, usize)> {
+    let mut i = 0;
+    let neg = matches!(chars.first(), Some('!' | '^'));
+    if neg {
+        i += 1;
+    }
+    let mut ranges = Vec::new();
+    let mut first = true;
+    while let Some(&c) = chars.get(i) {
+        if c == ']' && !first {
+            return Some((Chars::Class { neg, ranges }, i + 1));
+        }
+        first = false;
+        let c = if c == '\\' {
+            i += 1;
+            *chars.get(i)?
+        } else {
+            c
+        };
+        if chars.get(i + 1) == Some(&'-') && chars.get(i + 2).is_some_and(|n| *n != ']') {
+            let hi = *chars.get(i + 2)?;
+            ranges.push((c, hi));
+            i += 3;
+        } else {
+            ranges.push((c, c));
+            i += 1;
+        }
+    }
+    None
+}
+
+/// The step sequences of one brace-free pattern (a `**` may add variants).
+fn steps(p: &str, dialect: Dialect) -> Vec<Vec<Step>> {
+    let chars: Vec<char> = p.chars().collect();
+    let mut out: Vec<Vec<Step>> = vec![Vec::new()];
+    let mut i = 0;
+    while let Some(&c) = chars.get(i) {
+        let at_start = i == 0 || chars.get(i.wrapping_sub(1)) == Some(&'/');
+        let leading = dialect == Dialect::Word && at_start;
+        match c {
+            '*' if dialect == Dialect::Rule && chars.get(i + 1) == Some(&'*') => {
+                let slash_after = chars.get(i + 2) == Some(&'/');
+                if dialect == Dialect::Rule && at_start && slash_after {
+                    // `**/`: nothing, or anything ending in `/`.
+                    let mut more = Vec::new();
+                    for v in &out {
+                        more.push(v.clone());
+                        let mut w = v.clone();
+                        w.push(Step::Loop(Chars::Any));
+                        w.push(Step::Once(Chars::One('/')));
+                        more.push(w);
+                    }
+                    out = more;
+                    i += 3;
+                } else {
+                    for v in &mut out {
+                        v.push(Step::Loop(Chars::Any));
+                    }
+                    i += 2;
+                }
+                continue;
+            }
+            '*' if leading => {
+                // The shell (without `globstar`) reads `**` as `*`.
+                while chars.get(i + 1) == Some(&'*') {
+                    i += 1;
+                }
+                // Nothing, or a first character that is not a dot and then anything.
+                let mut more = Vec::new();
+                for v in &out {
+                    more.push(v.clone());
+                    let mut w = v.clone();
+                    w.push(Step::Once(Chars::NotSlashDot));
+                    w.push(Step::Loop(Chars::NotSlash));
+                    more.push(w);
+                }
+                out = more;
+            }
+            '*' => {
+                while chars.get(i + 1) == Some(&'*') {
+                    i += 1;
+                }
+                out.iter_mut()
+                    .for_each(|v| v.push(Step::Loop(Chars::NotSlash)));
+            }
+            '?' => {
+                let set = if leading {
+                    Chars::NotSlashDot
+                } else {
+                    Chars::NotSlash
+                };
+                out.iter_mut().for_each(|v| v.push(Step::Once(set.clone())));
+            }
+            '[' => match chars.get(i + 1..).and_then(class) {
+                Some((mut set, used)) => {
+                    if leading {
+                        if let Chars::Class { neg: true, ranges } = &mut set {
+                            ranges.push(('.', '.'));
+                        } else if let Chars::Class { ranges, .. } = &mut set {
+                            ranges.retain(|r| *r != ('.', '.'));
+                        }
+                    }
+                    out.iter_mut().for_each(|v| v.push(Step::Once(set.clone())));
+                    i += used + 1;
+                    continue;
+                }
+                None => out
+                    .iter_mut()
+                    .for_each(|v| v.push(Step::Once(Chars::One('[')))),
+            },
+            '\\' if dialect == Dialect::Rule => {
+                let lit = chars.get(i + 1).copied().unwrap_or('\\');
+                out.iter_mut()
+                    .for_each(|v| v.push(Step::Once(Chars::One(lit))));
+                i += 2;
+                continue;
+            }
+            c => out
+                .iter_mut()
+                .for_each(|v| v.push(Step::Once(Chars::One(c)))),
+        }
+        if out.len() > MAX_VARIANTS {
+            out.truncate(MAX_VARIANTS);
+        }
+        i += 1;
+    }
+    out
+}
+
+/// Does the product of the two step automata reach its accepting state?
+fn product_accepts(a: &[Step], b: &[Step]) -> bool {
+    let (n, m) = (a.len(), b.len());
+    let width = m + 1;
+    let mut seen = vec![false; (n + 1) * width];
+    let mut stack = vec![(0usize, 0usize)];
+    while let Some((i, j)) = stack.pop() {
+        let Some(slot) = seen.get_mut(i * width + j) else {
+            continue;
+        };
+        if *slot {
+            continue;
+        }
+        *slot = true;
+        if i == n && j == m {
+            return true;
+        }
+        let sa = a.get(i);
+        let sb = b.get(j);
+        if let Some(Step::Loop(_)) = sa {
+            stack.push((i + 1, j));
+        }
+        if let Some(Step::Loop(_)) = sb {
+            stack.push((i, j + 1));
+        }
+        if let (Some(x), Some(y)) = (sa, sb) {
+            if x.chars().meets(y.chars()) {
+                let ni = if matches!(x, Step::Loop(_)) { i } else { i + 1 };
+                let nj = if matches!(y, Step::Loop(_)) { j } else { j + 1 };
+                if (ni, nj) != (i, j) {
+                    stack.push((ni, nj));
+                }
+            }
+        }
+    }
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn can(word: &str, rule: &str) -> bool {
+        Shape::new(word, Dialect::Word).overlaps(&Shape::new(rule, Dialect::Rule))
+    }
+
+    #[test]
+    fn patterns_that_can_name_a_protected_file_overlap() {
+        assert!(can("~/.ss?/id_*", "~/.ssh/id_*"));
+        assert!(can("~/.aws/cred*", "~/.aws/credentials"));
+        assert!(can("/w/app/.en?", "**/.env"));
+        assert!(can("~/.config/gh/*", "~/.config/{gh,hub}/hosts.yml"));
+        assert!(can("~/.ssh/[i]d_rsa", "~/.ssh/id_*"));
+        assert!(can("~/.ssh/*", "~/.ssh/**"));
+        assert!(can("/etc/*/x", "/etc/**"));
+        assert!(can("~/.ssh/**", "~/.ssh/id_*"));
+        assert!(can("~/.[s]sh/id_rsa", "~/.ssh/id_*"));
+    }
+
+    #[test]
+    fn patterns_that_cannot_stay_apart() {
+        assert!(!can("~/.ssh/*.pub", "~/.ssh/id_*x"));
+        assert!(!can("/w/app/*.log", "**/.env"));
+        assert!(
+            !can("~/*/id_rsa", "~/.ssh/id_*"),
+            "a leading * never names a dot file"
+        );
+        assert!(!can("/w/app/src/*.rs", "~/.ssh/**"));
+        assert!(!can("~/*", "~/.bashrc"));
+        assert!(
+            !can("/w/app/**/{}", "**/.git/hooks/**"),
+            "the shell reads `**` as `*`"
+        );
+        assert!(!can("~/**/id_rsa", "~/.ssh/id_*"));
+        assert!(!can("/w/app/?env", "**/.env"));
+        assert!(!can("/tmp/[!.]ssh/id_rsa", "/tmp/.ssh/id_rsa"));
+    }
+
+    #[test]
+    fn rule_double_stars_also_match_nothing() {
+        assert!(can("/a/b", "/a/**/b"));
+        assert!(can("/x/.env", "**/.env"));
+        assert!(!can("/a/b", "/a/**/c"));
+    }
+
+    #[test]
+    fn oversized_patterns_fail_closed() {
+        let long = "*".repeat(MAX_LEN + 1);
+        assert!(can(&long, "/anything"));
+    }
+}
