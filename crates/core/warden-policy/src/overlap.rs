@@ -7,7 +7,9 @@
 //! accepting state, so the cost is bounded by the product of the two lengths.
 //!
 //! The word side follows the shell: a wildcard at the start of a component does not name a
-//! leading dot (`~/*` does not reach `~/.ssh`), and `**` is `*` (no `globstar`). The rule side follows `globset`: `**/` also
+//! leading dot (`~/*` does not reach `~/.ssh`). A whole `**` component is read as any depth,
+//! dot directories included (what `globstar`, a Glob tool or `find` reach: the wider reading);
+//! `**` inside a component is `*`. The rule side follows `globset`: `**/` also
 //! matches nothing, `/**/` also matches one `/`.
 
 /// Longest pattern compiled; longer ones are taken as able to name anything (fail closed).
@@ -119,8 +121,12 @@ pub(crate) enum Dialect {
 }
 
 /// Does `s` contain a wildcard (`*`, `?`, `[`) a shell or glob tool would expand?
+///
+/// `ROOT/**/{}`, the shell lowering's stand-in for "what `find ROOT` found", is not: it is
+/// matched as text, so rules for ROOT's subtree match it and a `-name` filter is not widened
+/// to every file below ROOT.
 pub(crate) fn is_pattern(s: &str) -> bool {
-    s.contains(['*', '?', '['])
+    !s.ends_with("/{}") && s.contains(['*', '?', '['])
 }
 
 impl Shape {
@@ -277,9 +283,12 @@ fn steps(p: &str, dialect: Dialect) -> Vec<Vec<Step>> {
         let at_start = i == 0 || chars.get(i.wrapping_sub(1)) == Some(&'/');
         let leading = dialect == Dialect::Word && at_start;
         match c {
-            '*' if dialect == Dialect::Rule && chars.get(i + 1) == Some(&'*') => {
+            '*' if chars.get(i + 1) == Some(&'*')
+                && at_start
+                && matches!(chars.get(i + 2), None | Some('/')) =>
+            {
                 let slash_after = chars.get(i + 2) == Some(&'/');
-                if dialect == Dialect::Rule && at_start && slash_after {
+                if slash_after {
                     // `**/`: nothing, or anything ending in `/`.
                     let mut more = Vec::new();
                     for v in &out {
@@ -435,11 +444,15 @@ mod tests {
         );
         assert!(!can("/w/app/src/*.rs", "~/.ssh/**"));
         assert!(!can("~/*", "~/.bashrc"));
+        assert!(!is_pattern("/w/app/**/{}"));
         assert!(
-            !can("/w/app/**/{}", "**/.git/hooks/**"),
+            !can("/w/app/x**/y", "/w/app/x/.git/y"),
             "the shell reads `**` as `*`"
         );
-        assert!(!can("~/**/id_rsa", "~/.ssh/id_*"));
+        assert!(
+            can("~/**/id_rsa", "~/.ssh/id_*"),
+            "a `**` component reaches any depth"
+        );
         assert!(!can("/w/app/?env", "**/.env"));
         assert!(!can("/tmp/[!.]ssh/id_rsa", "/tmp/.ssh/id_rsa"));
     }

@@ -184,6 +184,8 @@ impl Lowerer {
             Some(s) if !target.contains("://") => format!("{s}://{target}"),
             _ => target.to_string(),
         };
+        // A URL that carries a credential sends it, whatever the method.
+        let sends = sends || warden_action::url_carries_secret(&url);
         if let Ok(n) = NetworkAction::from_url(method, &url, sends) {
             self.push(Operation::Network(n), None);
         }
