@@ -90,6 +90,8 @@ struct Lowerer {
     out_of_time: bool,
     /// A here-document or here-string given to an enclosing compound command.
     stdin_doc: Option<String>,
+    /// What the last `find` found (`ROOT/**/{}` or ROOT), for `find ... | xargs rm`.
+    found: Vec<String>,
 }
 
 /// Where the current words came from, for the actions they lower to.
@@ -172,6 +174,9 @@ impl Lowerer {
     }
 
     fn delete(&mut self, p: &str, recursive: bool) {
+        // What `find ROOT` found (`ROOT/**/{}`) is anything below ROOT: deleting it is a
+        // recursive delete, whatever the deleting program's flags.
+        let recursive = recursive || p.ends_with("/**/{}");
         if !p.is_empty() {
             let p = self.at(p);
             let p = p.as_str();

@@ -70,6 +70,9 @@ impl Lowerer {
                 if inner.is_empty() {
                     return Some(program);
                 }
+                if program == "xargs" {
+                    return self.xargs(inner, line, &inner_via, depth, upstream);
+                }
                 return self
                     .command(inner, line, &inner_via, depth + 1, upstream, heredoc)
                     .or(Some(program));
@@ -358,5 +361,34 @@ impl Lowerer {
                 via,
             );
         }
+    }
+
+    /// `... | xargs PROGRAM ARGS`: PROGRAM runs with operands read from standard input. After
+    /// `find`, they are what it found (as for `-exec`); from anything else they are unknown, and
+    /// a program that destroys its operands is then opaque (it could be given anything).
+    fn xargs(
+        &mut self,
+        inner: &[(String, bool)],
+        line: &str,
+        via: &[String],
+        depth: usize,
+        upstream: &[String],
+    ) -> Option<String> {
+        let program = inner.first().map(|(w, _)| base_name(w)).unwrap_or_default();
+        let destroys = DESTROYS_OPERANDS.contains(&program.as_str());
+        let mut words = inner.to_vec();
+        let from_find = upstream.iter().any(|u| u == "find") && !self.found.is_empty();
+        if destroys && from_find {
+            words.extend(self.found.clone().into_iter().map(|f| (f, false)));
+        }
+        let out = self.command(&words, line, via, depth + 1, upstream, None);
+        if destroys && !from_find {
+            self.opaque_exec(
+                line,
+                &format!("`{program}` is given operands from standard input that cannot be known"),
+                via,
+            );
+        }
+        out.or(Some("xargs".into()))
     }
 }

@@ -1,6 +1,6 @@
 //! Effects of well-known programs: which operands they read, write, delete or send, and where.
 
-use super::{skip_flags, Lowerer};
+use super::{is_dev_sink, skip_flags, Lowerer};
 
 impl Lowerer {
     pub(super) fn find(&mut self, args: &[String], line: &str, via: &[String], depth: usize) {
@@ -42,6 +42,7 @@ impl Lowerer {
                 }
             })
             .collect();
+        self.found.clone_from(&found);
         let mut i = 0;
         while let Some(a) = args.get(i) {
             match a.as_str() {
@@ -114,12 +115,21 @@ impl Lowerer {
                     self.read(o);
                 }
             }
-            "cp" | "install" | "rsync" | "scp" | "sftp" => self.copy(program, ops, &has),
+            "cp" | "install" | "rsync" | "scp" | "sftp" => {
+                self.copy(program, ops, &has);
+                if program == "rsync" {
+                    self.rsync_deletes(args, ops);
+                }
+            }
             "mv" => {
                 if let Some((dst, srcs)) = ops.split_last() {
+                    // A move takes the whole tree away from where it was: into a sink or a
+                    // temporary directory that is destruction; of the root, the home or a
+                    // top-level directory it is as bad as deleting it.
+                    let gone = is_dev_sink(dst) || is_scratch(dst);
                     for s in srcs {
                         self.read(s);
-                        self.delete(s, false);
+                        self.delete(s, gone || is_shallow(s));
                     }
                     self.write(dst);
                 }
@@ -162,8 +172,16 @@ impl Lowerer {
                 }
             }
             "chmod" | "chown" | "chgrp" | "chattr" | "setfacl" => {
+                let recursive = has("-R") || has("--recursive");
+                // `chmod -R 000 dir` takes every file of the tree away from its owner.
+                let locks_out = program == "chmod"
+                    && recursive
+                    && ops.first().is_some_and(|m| removes_all_access(m));
                 for o in ops.iter().skip(1) {
                     self.write(o);
+                    if locks_out {
+                        self.delete(o, true);
+                    }
                 }
             }
             "sed" | "perl"
@@ -520,4 +538,57 @@ impl Lowerer {
             self.net(Some(method), u, sends, None);
         }
     }
+
+    /// `rsync --delete*` removes whatever under the destination the source lacks (anything
+    /// below it); `--remove-source-files` removes the sources once sent.
+    fn rsync_deletes(&mut self, args: &[String], ops: &[String]) {
+        let Some((dst, srcs)) = ops.split_last() else {
+            return;
+        };
+        let remote = |s: &str| {
+            let head = s.split(':').next().unwrap_or("");
+            s.contains(':') && !head.contains('/') && !head.is_empty()
+        };
+        if args.iter().any(|a| a.starts_with("--delete")) && !remote(dst) {
+            self.delete(dst, true);
+        }
+        if args.iter().any(|a| a == "--remove-source-files") {
+            for s in srcs.iter().filter(|s| !remote(s)) {
+                self.delete(s, false);
+            }
+        }
+    }
+}
+
+/// A temporary directory: what is moved there is out of sight and will be cleaned away.
+fn is_scratch(p: &str) -> bool {
+    ["/tmp", "/var/tmp", "/dev/shm"]
+        .iter()
+        .any(|d| p == *d || p.strip_prefix(d).is_some_and(|r| r.starts_with('/')))
+}
+
+/// The root, the home directory, or a directory directly below either.
+fn is_shallow(p: &str) -> bool {
+    let p = p.trim_end_matches('/');
+    let rest = if let Some(r) = p.strip_prefix("~") {
+        r
+    } else if let Some(r) = p
+        .strip_prefix("$HOME")
+        .or_else(|| p.strip_prefix("${HOME}"))
+    {
+        r
+    } else if p.is_empty() {
+        ""
+    } else if p.starts_with('/') {
+        p
+    } else {
+        return false;
+    };
+    rest.matches('/').count() <= 1 && !rest.contains("..")
+}
+
+/// A chmod mode that leaves nobody any access: `000`, `0000`, `a-rwx`, `ugo-rwx`, `=`.
+fn removes_all_access(mode: &str) -> bool {
+    let octal = mode.len() >= 3 && mode.bytes().all(|b| b == b'0');
+    octal || matches!(mode, "a-rwx" | "ugo-rwx" | "a=" | "=" | "-rwx" | "a-rwxst")
 }

@@ -105,7 +105,44 @@ fn wrappers_and_nesting() {
     );
     assert_eq!(
         sketch("find / -name '*.log' -exec rm -f {} \\;"),
-        ["exec:find", "exec:rm", "delete:/**/{}"]
+        ["exec:find", "exec:rm", "delete-r:/**/{}"]
+    );
+    // Operands from xargs: what find found, or unknown (opaque) for a destroying program.
+    assert_eq!(
+        sketch("find /srv -type f | xargs rm -f"),
+        ["exec:find", "exec:xargs", "exec:rm", "delete-r:/srv/**/{}"]
+    );
+    assert_eq!(
+        sketch("cat list | xargs rm"),
+        [
+            "exec:cat",
+            "read:/home/u/proj/list",
+            "exec:xargs",
+            "exec:rm",
+            "exec:xargs rm?"
+        ]
+    );
+    // Moves out of sight destroy; rsync --delete removes below its destination.
+    assert_eq!(
+        sketch("mv src /dev/null"),
+        [
+            "exec:mv",
+            "read:/home/u/proj/src",
+            "delete-r:/home/u/proj/src"
+        ]
+    );
+    assert_eq!(
+        sketch("rsync -a --delete a/ /srv/b/"),
+        [
+            "exec:rsync",
+            "read:/home/u/proj/a",
+            "write:/srv/b",
+            "delete-r:/srv/b"
+        ]
+    );
+    assert_eq!(
+        sketch("chmod -R 000 ~/x"),
+        ["exec:chmod", "write:/home/u/x", "delete-r:/home/u/x"]
     );
     assert_eq!(
         sketch("find . -name node_modules -exec rm -rf {} +"),

@@ -287,3 +287,25 @@ pub(super) fn is_dev_sink(p: &str) -> bool {
         "/dev/null" | "/dev/stdout" | "/dev/stderr" | "/dev/tty" | "/dev/zero"
     )
 }
+
+/// Programs that destroy or damage their operands.
+pub(super) const DESTROYS_OPERANDS: &[&str] = &[
+    "rm",
+    "unlink",
+    "shred",
+    "srm",
+    "rmdir",
+    "truncate",
+    "chmod",
+    "chown",
+    "chgrp",
+    "mv",
+    "dd",
+    "trash",
+    "trash-put",
+];
+
+/// The program name of a word: `/bin/rm` is `rm`.
+pub(super) fn base_name(w: &str) -> String {
+    w.rsplit('/').next().unwrap_or(w).to_string()
+}
