@@ -100,6 +100,21 @@ struct Ctx<'a> {
     depth: usize,
 }
 
+/// Variables that make a program load or run other code when set for it.
+const LOADER_VARS: &[&str] = &[
+    "LD_PRELOAD",
+    "LD_AUDIT",
+    "LD_LIBRARY_PATH",
+    "DYLD_INSERT_LIBRARIES",
+    "DYLD_LIBRARY_PATH",
+    "BASH_ENV",
+    "ENV",
+    "PYTHONSTARTUP",
+    "NODE_OPTIONS",
+    "PERL5OPT",
+    "RUBYOPT",
+];
+
 /// Variables whose value comes from the environment and that paths may use: kept as text so path
 /// normalisation expands them, and not treated as computed.
 const ENV_VARS: &[&str] = &[
@@ -628,10 +643,26 @@ impl Lowerer {
                 heredoc = Some(text);
             }
         }
-        for (_, w) in &c.assigns {
-            self.scalar(w, ctx);
+        let mut loader_env = Vec::new();
+        for (name, w) in &c.assigns {
+            let v = self.scalar(w, ctx);
+            if LOADER_VARS.contains(&name.as_str()) {
+                let v = match v {
+                    Value::Known(v) => v,
+                    Value::Unknown => "?".into(),
+                };
+                loader_env.push((format!("{name}={v}"), false));
+            }
         }
-        let words = self.expand_words(&c.words, ctx, &mut up);
+        let mut words = self.expand_words(&c.words, ctx, &mut up);
+        // `LD_PRELOAD=x.so prog` loads code into prog: lowered as `env LD_PRELOAD=x.so prog`, so
+        // the assignment is seen where rules look.
+        if !loader_env.is_empty() && !words.is_empty() {
+            let mut with_env = vec![("env".to_string(), false)];
+            with_env.extend(loader_env);
+            with_env.append(&mut words);
+            words = with_env;
+        }
         if words.is_empty() {
             if c.words.is_empty() {
                 for (name, w) in &c.assigns {
