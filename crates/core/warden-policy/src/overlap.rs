@@ -15,7 +15,7 @@
 /// Longest pattern compiled; longer ones are taken as able to name anything (fail closed).
 const MAX_LEN: usize = 512;
 /// Most variants one pattern expands to (braces, optional `**/`, leading-dot rules).
-const MAX_VARIANTS: usize = 32;
+const MAX_VARIANTS: usize = 256;
 
 /// A set of characters one step can consume.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -106,9 +106,16 @@ impl Step {
 /// A compiled pattern: its variants, any of which may match.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Shape {
-    variants: Vec<Vec<Step>>,
+    /// Each variant with its literal prefix (the text before its first wildcard).
+    variants: Vec<(String, Vec<Step>)>,
     /// Too long or too many variants to compile: taken as naming anything.
     unbounded: bool,
+    /// A word whose only wildcards are whole `*` components (`cp * /tmp`, `rm -rf build/*`):
+    /// it names every entry of a directory, not a kind of file.
+    bare: bool,
+    /// A rule glob fixed to a place (`~/.aws/credentials`), not a kind of file anywhere
+    /// (`**/*.env`).
+    anchored: bool,
 }
 
 /// Which dialect a pattern is written in.
@@ -126,51 +133,80 @@ pub(crate) enum Dialect {
 /// matched as text, so rules for ROOT's subtree match it and a `-name` filter is not widened
 /// to every file below ROOT.
 pub(crate) fn is_pattern(s: &str) -> bool {
-    !s.ends_with("/{}") && s.contains(['*', '?', '['])
+    !s.contains("/{}") && s.contains(['*', '?', '['])
 }
 
 impl Shape {
-    /// Compile `pattern` in `dialect`.
-    pub(crate) fn new(pattern: &str, dialect: Dialect) -> Shape {
-        if pattern.len() > MAX_LEN {
-            return Shape {
-                variants: Vec::new(),
-                unbounded: true,
-            };
-        }
-        let mut texts = Vec::new();
-        if !expand_braces(pattern, &mut texts) {
-            return Shape {
-                variants: Vec::new(),
-                unbounded: true,
-            };
-        }
-        let mut variants: Vec<Vec<Step>> = Vec::new();
-        for t in &texts {
-            for v in steps(t, dialect) {
-                if variants.len() >= MAX_VARIANTS {
-                    return Shape {
-                        variants: Vec::new(),
-                        unbounded: true,
-                    };
-                }
-                variants.push(v);
-            }
-        }
+    fn unbounded() -> Shape {
         Shape {
-            variants,
-            unbounded: false,
+            variants: Vec::new(),
+            unbounded: true,
+            bare: false,
+            anchored: true,
         }
     }
 
-    /// Is there a path both patterns name?
-    pub(crate) fn overlaps(&self, other: &Shape) -> bool {
-        if self.unbounded || other.unbounded {
+    /// Compile `pattern` in `dialect`.
+    pub(crate) fn new(pattern: &str, dialect: Dialect) -> Shape {
+        if pattern.len() > MAX_LEN {
+            return Shape::unbounded();
+        }
+        let mut texts = Vec::new();
+        if !expand_braces(pattern, &mut texts) {
+            return Shape::unbounded();
+        }
+        let mut variants = Vec::new();
+        for t in &texts {
+            let Some(vs) = steps(t, dialect) else {
+                return Shape::unbounded();
+            };
+            for v in vs {
+                if variants.len() >= MAX_VARIANTS {
+                    return Shape::unbounded();
+                }
+                let prefix: String = v
+                    .iter()
+                    .map_while(|st| match st {
+                        Step::Once(Chars::One(c)) => Some(*c),
+                        _ => None,
+                    })
+                    .collect();
+                variants.push((prefix, v));
+            }
+        }
+        let mut wild = pattern.split('/').filter(|c| is_pattern(c)).peekable();
+        let bare = dialect == Dialect::Word
+            && wild.peek().is_some()
+            && wild.all(|c| c.chars().all(|ch| ch == '*'));
+        let anchored = pattern.starts_with(['/', '~']);
+        Shape {
+            variants,
+            unbounded: false,
+            bare,
+            anchored,
+        }
+    }
+
+    /// Can the word `self` name a path the rule glob `rule` matches?
+    ///
+    /// A bare word (`dir/*`) names every entry of its directory: it reaches the files a rule
+    /// protects at a fixed place below it, but it is not taken to name a *kind* of file
+    /// (`*.env` anywhere) that may or may not be there; rules for the directory's own subtree
+    /// match the word as text.
+    pub(crate) fn overlaps(&self, rule: &Shape) -> bool {
+        if self.bare && !rule.anchored {
+            return false;
+        }
+        if self.unbounded || rule.unbounded {
             return true;
         }
-        self.variants
-            .iter()
-            .any(|a| other.variants.iter().any(|b| product_accepts(a, b)))
+        self.variants.iter().any(|(pa, a)| {
+            rule.variants.iter().any(|(pb, b)| {
+                // Two literal prefixes that disagree rule the pair out before any search.
+                (pa.starts_with(pb.as_str()) || pb.starts_with(pa.as_str()))
+                    && product_accepts(a, b)
+            })
+        })
     }
 }
 
@@ -275,7 +311,7 @@ fn class(chars: &[char]) -> Option<(Chars, usize)> {
 }
 
 /// The step sequences of one brace-free pattern (a `**` may add variants).
-fn steps(p: &str, dialect: Dialect) -> Vec<Vec<Step>> {
+fn steps(p: &str, dialect: Dialect) -> Option<Vec<Vec<Step>>> {
     let chars: Vec<char> = p.chars().collect();
     let mut out: Vec<Vec<Step>> = vec![Vec::new()];
     let mut i = 0;
@@ -368,11 +404,11 @@ fn steps(p: &str, dialect: Dialect) -> Vec<Vec<Step>> {
                 .for_each(|v| v.push(Step::Once(Chars::One(c)))),
         }
         if out.len() > MAX_VARIANTS {
-            out.truncate(MAX_VARIANTS);
+            return None;
         }
         i += 1;
     }
-    out
+    Some(out)
 }
 
 /// Does the product of the two step automata reach its accepting state?
@@ -462,6 +498,26 @@ mod tests {
         assert!(can("/a/b", "/a/**/b"));
         assert!(can("/x/.env", "**/.env"));
         assert!(!can("/a/b", "/a/**/c"));
+    }
+
+    #[test]
+    fn a_bare_star_names_entries_not_kinds_of_files() {
+        assert!(!can("/w/app/*", "**/*.env"));
+        assert!(!can("/tmp/*", "**/*.kdbx"));
+        assert!(can("~/.aws/*", "~/.aws/credentials"));
+        assert!(can("/w/app/*.env", "**/*.env"));
+        assert!(
+            can("/w/app/.*", "**/.env"),
+            "`.*` names dot files: not bare"
+        );
+    }
+
+    #[test]
+    fn many_alternatives_are_compiled_not_given_up() {
+        let names: Vec<String> = (0..60).map(|i| format!("p{i}")).collect();
+        let rule = format!("~/bin/{{{}}}", names.join(","));
+        assert!(!can("~/proj/${x%.tar*}", &rule));
+        assert!(can("~/bin/p4?", &rule));
     }
 
     #[test]

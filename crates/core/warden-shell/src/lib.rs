@@ -12,6 +12,7 @@
 mod budget;
 mod interp;
 mod lower;
+mod programs;
 mod syntax;
 
 pub use lower::{lower, MAX_COMMAND_BYTES, MAX_DEPTH};
@@ -21,4 +22,5 @@ pub use lower::{lower, MAX_COMMAND_BYTES, MAX_DEPTH};
 /// turning a detector off later.
 pub fn build_detectors() {
     interp::build_all();
+    programs::build();
 }

@@ -92,6 +92,8 @@ struct Lowerer {
     stdin_doc: Option<String>,
     /// What the last `find` found (`ROOT/**/{}` or ROOT), for `find ... | xargs rm`.
     found: Vec<String>,
+    /// Whether that `find` filtered by name (what it found is not everything below ROOT).
+    found_by_name: bool,
 }
 
 /// Where the current words came from, for the actions they lower to.
@@ -191,7 +193,7 @@ impl Lowerer {
     fn delete(&mut self, p: &str, recursive: bool) {
         // What `find ROOT` found (`ROOT/**/{}`) is anything below ROOT: deleting it is a
         // recursive delete, whatever the deleting program's flags.
-        let recursive = recursive || p.ends_with("/**/{}");
+        let recursive = recursive || (p.ends_with("/**/{}") && !self.found_by_name);
         if !p.is_empty() {
             let p = self.at(p);
             let p = p.as_str();

@@ -71,7 +71,8 @@ impl Lowerer {
                     return Some(program);
                 }
                 if program == "xargs" {
-                    return self.xargs(inner, line, &inner_via, depth, upstream);
+                    let own = args.get(..skip).unwrap_or(&[]);
+                    return self.xargs(own, inner, line, &inner_via, depth, upstream);
                 }
                 return self
                     .command(inner, line, &inner_via, depth + 1, upstream, heredoc)
@@ -368,6 +369,7 @@ impl Lowerer {
     /// a program that destroys its operands is then opaque (it could be given anything).
     fn xargs(
         &mut self,
+        own: &[String],
         inner: &[(String, bool)],
         line: &str,
         via: &[String],
@@ -376,10 +378,38 @@ impl Lowerer {
     ) -> Option<String> {
         let program = inner.first().map(|(w, _)| base_name(w)).unwrap_or_default();
         let destroys = DESTROYS_OPERANDS.contains(&program.as_str());
-        let mut words = inner.to_vec();
         let from_find = upstream.iter().any(|u| u == "find") && !self.found.is_empty();
+        // What xargs hands over are entries below the roots find walked (`-I X` puts each one
+        // where X stands; otherwise they are appended).
+        let entries: Vec<String> = self
+            .found
+            .iter()
+            .map(|f| {
+                // Every entry of the root, the home or a top-level directory is as good as it.
+                if f.ends_with("/{}") || super::programs::is_shallow(f) {
+                    f.clone()
+                } else {
+                    format!("{}/**/{{}}", f.trim_end_matches('/'))
+                }
+            })
+            .collect();
+        let placeholder = own.iter().enumerate().find_map(|(i, a)| match a.as_str() {
+            "-I" => own.get(i + 1).cloned(),
+            "-i" | "--replace" => Some("{}".to_string()),
+            _ => a.strip_prefix("--replace=").map(str::to_string),
+        });
+        let mut words = inner.to_vec();
         if destroys && from_find {
-            words.extend(self.found.clone().into_iter().map(|f| (f, false)));
+            match (&placeholder, entries.first()) {
+                (Some(ph), Some(entry)) => {
+                    for (w, _) in &mut words {
+                        if w.contains(ph.as_str()) {
+                            *w = w.replace(ph.as_str(), entry);
+                        }
+                    }
+                }
+                _ => words.extend(entries.into_iter().map(|f| (f, false))),
+            }
         }
         let out = self.command(&words, line, via, depth + 1, upstream, None);
         if destroys && !from_find {

@@ -43,6 +43,14 @@ impl Lowerer {
             })
             .collect();
         self.found.clone_from(&found);
+        // A name filter bounds what is deleted to files of that name; an age, size or type
+        // filter can take anything below the root.
+        self.found_by_name = args.iter().any(|a| {
+            matches!(
+                a.as_str(),
+                "-name" | "-iname" | "-path" | "-ipath" | "-regex" | "-iregex" | "-wholename"
+            )
+        });
         let mut i = 0;
         while let Some(a) = args.get(i) {
             match a.as_str() {
@@ -91,16 +99,40 @@ impl Lowerer {
         heredoc: Option<&str>,
     ) {
         let facts = warden_action::CommandFacts::from_args(args);
-        let ops = &facts.operands;
+        // The program table knows which options take values: those are not operands, and
+        // files named by options are read or written.
+        let ops_owned = match crate::programs::sort_args(program, args) {
+            Some(mut known) => {
+                for r in &known.reads {
+                    self.read(r);
+                }
+                // `cp -t DIR a b`: the target directory is where the operands go.
+                if matches!(program, "cp" | "mv" | "ln" | "install") {
+                    known.operands.append(&mut known.writes);
+                }
+                for w in &known.writes {
+                    self.write(w);
+                }
+                known.operands
+            }
+            None => facts.operands.clone(),
+        };
+        let ops = &ops_owned;
         let has = |f: &str| facts.flags.iter().any(|x| x == f);
         let piped = !upstream.is_empty() || heredoc.is_some();
         match program {
             "cat" | "tac" | "less" | "more" | "head" | "tail" | "nl" | "strings" | "xxd" | "od"
             | "hexdump" | "base64" | "base32" | "sort" | "uniq" | "wc" | "md5sum" | "sha1sum"
             | "sha256sum" | "sha512sum" | "cksum" | "diff" | "cmp" | "iconv" | "bat" | "view"
-            | "vim" | "vi" | "nano" | "emacs" | "gpg" | "openssl" | "zcat" | "bzcat" | "xzcat"
-            | "column" | "fold" | "cut" | "paste" | "rev" | "tr" | "expand" | "look" => {
+            | "vim" | "vi" | "nano" | "emacs" | "gpg" | "zcat" | "bzcat" | "xzcat" | "column"
+            | "fold" | "cut" | "paste" | "rev" | "tr" | "expand" | "look" => {
                 for o in ops {
+                    self.read(o);
+                }
+            }
+            // `openssl SUBCOMMAND ...`: the operands after the subcommand are files.
+            "openssl" => {
+                for o in ops.iter().skip(1) {
                     self.read(o);
                 }
             }
@@ -550,7 +582,8 @@ impl Lowerer {
             s.contains(':') && !head.contains('/') && !head.is_empty()
         };
         if args.iter().any(|a| a.starts_with("--delete")) && !remote(dst) {
-            self.delete(dst, true);
+            // Entries below the destination, not the destination itself.
+            self.delete(&format!("{}/**/{{}}", dst.trim_end_matches('/')), true);
         }
         if args.iter().any(|a| a == "--remove-source-files") {
             for s in srcs.iter().filter(|s| !remote(s)) {
@@ -568,7 +601,7 @@ fn is_scratch(p: &str) -> bool {
 }
 
 /// The root, the home directory, or a directory directly below either.
-fn is_shallow(p: &str) -> bool {
+pub(super) fn is_shallow(p: &str) -> bool {
     let p = p.trim_end_matches('/');
     let rest = if let Some(r) = p.strip_prefix("~") {
         r

@@ -105,7 +105,23 @@ fn wrappers_and_nesting() {
     );
     assert_eq!(
         sketch("find / -name '*.log' -exec rm -f {} \\;"),
-        ["exec:find", "exec:rm", "delete-r:/**/{}"]
+        ["exec:find", "exec:rm", "delete:/**/{}"]
+    );
+    // Without a name filter, what find found is anything below the root.
+    assert_eq!(
+        sketch("find /srv -mtime +1 -exec rm {} \\;"),
+        ["exec:find", "exec:rm", "delete-r:/srv/**/{}"]
+    );
+    assert_eq!(
+        sketch("find . -name '*.sh' -print0 | xargs -0 -I F mv F /tmp/old"),
+        [
+            "exec:find",
+            "exec:xargs",
+            "exec:mv",
+            "read:/home/u/proj/**/{}",
+            "delete-r:/home/u/proj/**/{}",
+            "write:/tmp/old"
+        ]
     );
     // Operands from xargs: what find found, or unknown (opaque) for a destroying program.
     assert_eq!(
@@ -120,6 +136,31 @@ fn wrappers_and_nesting() {
             "exec:xargs",
             "exec:rm",
             "exec:xargs rm?"
+        ]
+    );
+    // Option values are not operands; files named by options are read or written.
+    assert_eq!(
+        sketch("head -n 100 notes.txt"),
+        ["exec:head", "read:/home/u/proj/notes.txt"]
+    );
+    assert_eq!(
+        sketch("grep -A 3 -e TODO src/main.rs"),
+        ["exec:grep", "read:/home/u/proj/src/main.rs"]
+    );
+    assert_eq!(
+        sketch("sort -o sorted.txt -k 2 data.txt"),
+        [
+            "exec:sort",
+            "write:/home/u/proj/sorted.txt",
+            "read:/home/u/proj/data.txt"
+        ]
+    );
+    assert_eq!(
+        sketch("openssl enc -d -in ~/.ssh/id_rsa -out key.txt"),
+        [
+            "exec:openssl",
+            "read:/home/u/.ssh/id_rsa",
+            "write:/home/u/proj/key.txt"
         ]
     );
     // Moves out of sight destroy; rsync --delete removes below its destination.
@@ -137,7 +178,7 @@ fn wrappers_and_nesting() {
             "exec:rsync",
             "read:/home/u/proj/a",
             "write:/srv/b",
-            "delete-r:/srv/b"
+            "delete-r:/srv/b/**/{}"
         ]
     );
     assert_eq!(
