@@ -206,6 +206,9 @@ pub(crate) fn scan(code: &str) -> Effects {
         }
     });
     e.sends |= SENDS.is_match(code) && !e.connects.is_empty();
+    // A file read and a connection in the same snippet: the content may flow to the socket
+    // (this is a scan, not a data-flow analysis, so the link is assumed).
+    e.sends |= !e.reads.is_empty() && !e.connects.is_empty();
     e.dynamic = DYNAMIC.is_match(code);
     // Paths that are really URLs or empty are not files.
     for v in [&mut e.reads, &mut e.writes] {
