@@ -35,6 +35,8 @@ const MAX_FANOUT: usize = 64;
 pub fn lower(command: &str, env: &PathEnv) -> Vec<Action> {
     let mut l = Lowerer {
         deadline: Some(crate::budget::Budget::start(LOWER_BUDGET)),
+        // Live (the filesystem is the agent's): scripts a command runs are read.
+        live: env.resolve_symlinks.then(|| env.clone()),
         ..Lowerer::default()
     };
     // A lone backslash at the very end continues onto a line that never comes: bash drops it.
@@ -94,6 +96,8 @@ struct Lowerer {
     found: Vec<String>,
     /// Whether that `find` filtered by name (what it found is not everything below ROOT).
     found_by_name: bool,
+    /// The environment, when lowering live: script files are read from it.
+    live: Option<PathEnv>,
 }
 
 /// Where the current words came from, for the actions they lower to.

@@ -118,6 +118,7 @@ impl Lowerer {
                         }
                     } else {
                         self.read(f);
+                        self.script(f, Script::Shell, &inner_via, depth);
                     }
                 }
             }
@@ -192,6 +193,7 @@ impl Lowerer {
                 } else if let Some(s) = script {
                     if !s.starts_with("/dev/fd/") {
                         self.read(s);
+                        self.script(s, Script::Shell, &inner_via, depth);
                     }
                 } else if let Some(body) = heredoc {
                     self.source(body, &inner_via, depth + 1, &[]);
@@ -270,6 +272,21 @@ impl Lowerer {
                 let code = interp::inline_code(p, args).unwrap_or_default();
                 inner_via.push(format!("{p} inline code"));
                 self.inline_code(code, &inner_via, depth);
+            }
+            // `python FILE`, `node FILE`, `perl FILE`: the file is code (read in live mode).
+            p if is_script_interpreter(p) => {
+                if let Some(f) = args.first().filter(|a| !a.starts_with('-')) {
+                    self.read(f);
+                    inner_via.push(format!("{p} script"));
+                    self.script(f, Script::Code, &inner_via, depth);
+                }
+                self.effects(&program, args, upstream, heredoc);
+            }
+            // `./run.sh`: a local program; a script's text is read in live mode.
+            _ if argv0.starts_with("./") || argv0.starts_with("../") => {
+                let local = argv0.to_string();
+                self.script(&local, Script::Shell, &inner_via, depth);
+                self.effects(&program, args, upstream, heredoc);
             }
             _ => self.effects(&program, args, upstream, heredoc),
         }
@@ -421,4 +438,57 @@ impl Lowerer {
         }
         out.or(Some("xargs".into()))
     }
+
+    /// A script file a command runs (`bash FILE`, `source FILE`, `python FILE`): in live mode
+    /// its text (at most [`MAX_SCRIPT_BYTES`]) is lowered like inline code. A script that cannot
+    /// be read stays what it was: a read of the file, and the program's exec.
+    pub(super) fn script(&mut self, path: &str, kind: Script, via: &[String], depth: usize) {
+        let Some(env) = &self.live else {
+            return;
+        };
+        let p = warden_action::normalize_path(&self.at(path), env);
+        let Some(text) = read_bounded(&p.path) else {
+            return;
+        };
+        let mut via = via.to_vec();
+        via.push(format!("script {path}"));
+        match kind {
+            Script::Shell => self.source(&text, &via, depth + 1, &[]),
+            Script::Code => self.inline_code(&text, &via, depth + 1),
+        }
+    }
+}
+
+/// How a script file is run.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Script {
+    /// By a shell.
+    Shell,
+    /// By another interpreter (scanned like `python -c`).
+    Code,
+}
+
+/// Most bytes of a script read to lower it.
+pub(super) const MAX_SCRIPT_BYTES: u64 = 64 * 1024;
+
+/// The text of a regular file no larger than [`MAX_SCRIPT_BYTES`].
+fn read_bounded(path: &str) -> Option<String> {
+    use std::io::Read;
+    let f = std::fs::File::open(path).ok()?;
+    let meta = f.metadata().ok()?;
+    if !meta.is_file() || meta.len() > MAX_SCRIPT_BYTES {
+        return None;
+    }
+    let mut text = String::new();
+    f.take(MAX_SCRIPT_BYTES).read_to_string(&mut text).ok()?;
+    Some(text)
+}
+
+/// Interpreters whose first operand is a script file.
+fn is_script_interpreter(p: &str) -> bool {
+    p.starts_with("python")
+        || matches!(
+            p,
+            "pypy" | "pypy3" | "node" | "nodejs" | "bun" | "perl" | "ruby" | "php" | "lua"
+        )
 }
