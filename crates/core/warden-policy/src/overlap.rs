@@ -110,8 +110,9 @@ pub(crate) struct Shape {
     variants: Vec<(String, Vec<Step>)>,
     /// Too long or too many variants to compile: taken as naming anything.
     unbounded: bool,
-    /// A word whose only wildcards are whole `*` components (`cp * /tmp`, `rm -rf build/*`):
-    /// it names every entry of a directory, not a kind of file.
+    /// A word whose wildcard components hold only `*` and no `.` (`cp * /tmp`, `rm -rf
+    /// build/*`, `mv fgh* old/`): it names entries of a directory by a prefix, not a kind of
+    /// file (`*.env`, `.en?`).
     bare: bool,
     /// A rule glob fixed to a place (`~/.aws/credentials`), not a kind of file anywhere
     /// (`**/*.env`).
@@ -177,7 +178,7 @@ impl Shape {
         let mut wild = pattern.split('/').filter(|c| is_pattern(c)).peekable();
         let bare = dialect == Dialect::Word
             && wild.peek().is_some()
-            && wild.all(|c| c.chars().all(|ch| ch == '*'));
+            && wild.all(|c| !c.contains(['?', '[', '.']));
         let anchored = pattern.starts_with(['/', '~']);
         Shape {
             variants,
@@ -506,6 +507,14 @@ mod tests {
         assert!(!can("/tmp/*", "**/*.kdbx"));
         assert!(can("~/.aws/*", "~/.aws/credentials"));
         assert!(can("/w/app/*.env", "**/*.env"));
+        assert!(
+            !can("/w/app/Unix_*", "**/*.env"),
+            "a prefix is not a kind of file"
+        );
+        assert!(
+            can("~/.aws/cred*", "~/.aws/credentials"),
+            "but it reaches fixed places"
+        );
         assert!(
             can("/w/app/.*", "**/.env"),
             "`.*` names dot files: not bare"
