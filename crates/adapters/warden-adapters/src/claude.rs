@@ -234,6 +234,30 @@ fn search_path(input: &Value, pattern_field: &str) -> String {
     }
 }
 
+/// What a glob parameter can name under its root, as a path pattern the policy matches against
+/// its globs (`**/.en?` under the project reaches `.env`). Nothing when the glob has no wildcard
+/// (the root read already covers it).
+fn reach(root: Option<&str>, glob: &str) -> Option<Action> {
+    if !glob.contains(['*', '?', '[', '{']) {
+        return None;
+    }
+    let full = if glob.starts_with(['/', '~']) {
+        glob.to_string()
+    } else {
+        let glob = glob.strip_prefix("./").unwrap_or(glob);
+        // A bare name pattern (`*.env`) matches at any depth under the root.
+        let glob = if glob.contains('/') {
+            glob.to_string()
+        } else {
+            format!("**/{glob}")
+        };
+        format!("{}/{glob}", root.unwrap_or(".").trim_end_matches('/'))
+    };
+    Some(Action::new(Operation::FileRead {
+        path: NormPath::raw(full),
+    }))
+}
+
 /// Lower one tool call of Claude Code's tool set.
 pub(crate) fn lower_tool(
     name: &str,
@@ -266,30 +290,39 @@ pub(crate) fn lower_tool(
         "Write" | "Edit" | "MultiEdit" => file(|path| Operation::FileWrite { path }, "file_path"),
         "NotebookEdit" => file(|path| Operation::FileWrite { path }, "notebook_path"),
         "Glob" => {
-            req(input, "pattern")?;
-            Ok(vec![
+            let pattern = req(input, "pattern")?;
+            let mut out = vec![
                 tool_call(name, input, ToolEffect::ReadOnly),
                 Action::new(Operation::FileRead {
                     path: NormPath::raw(search_path(input, "pattern")),
                 }),
-            ])
+            ];
+            out.extend(reach(opt(input, "path"), pattern));
+            Ok(out)
         }
         "Grep" => {
             req(input, "pattern")?;
-            let mut path = opt(input, "path").unwrap_or(".").to_string();
+            let root = opt(input, "path");
+            let mut path = root.unwrap_or(".").to_string();
             if let Some(g) = opt(input, "glob").map(glob_root).filter(|g| *g != ".") {
                 path = format!("{}/{g}", path.trim_end_matches('/'));
             }
-            Ok(vec![
+            let mut out = vec![
                 tool_call(name, input, ToolEffect::ReadOnly),
                 Action::new(Operation::FileRead {
                     path: NormPath::raw(path),
                 }),
-            ])
+            ];
+            if let Some(g) = opt(input, "glob") {
+                out.extend(reach(root, g));
+            }
+            Ok(out)
         }
         "WebFetch" => {
             let url = req(input, "url")?;
-            let net = NetworkAction::from_url(Some("GET"), url, false)
+            // A fetch whose URL carries a credential sends it.
+            let sends = warden_action::url_carries_secret(url);
+            let net = NetworkAction::from_url(Some("GET"), url, sends)
                 .map_err(|e| AdapterError::Action(format!("WebFetch url: {e}")))?;
             Ok(vec![
                 tool_call(name, input, ToolEffect::ReadOnly),
@@ -403,11 +436,38 @@ mod tests {
         );
         assert_eq!(
             s("Glob", json!({"pattern": "~/.ssh/*"})),
-            ["tool_call:Glob", "file_read:/home/u/.ssh"]
+            [
+                "tool_call:Glob",
+                "file_read:/home/u/.ssh",
+                "file_read:/home/u/.ssh/*"
+            ]
         );
         assert_eq!(
             s("Glob", json!({"pattern": "**/*.rs"})),
-            ["tool_call:Glob", "file_read:/home/u/proj"]
+            [
+                "tool_call:Glob",
+                "file_read:/home/u/proj",
+                "file_read:/home/u/proj/**/*.rs"
+            ]
+        );
+        // A glob parameter reaches what it can name under the root, not just the root.
+        assert_eq!(
+            s(
+                "Grep",
+                json!({"pattern": "k", "path": "/home/u", "glob": ".ss?/id_*"})
+            ),
+            [
+                "tool_call:Grep",
+                "file_read:/home/u",
+                "file_read:/home/u/.ss?/id_*"
+            ]
+        );
+        assert_eq!(
+            s(
+                "WebFetch",
+                json!({"url": "https://x.example/?access_token=EAAB1234567890abcdef"})
+            ),
+            ["tool_call:WebFetch", "network:x.example"]
         );
         assert_eq!(
             s("Grep", json!({"pattern": "key", "path": "/home/u/.aws"})),

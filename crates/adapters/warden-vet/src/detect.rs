@@ -214,31 +214,37 @@ const URL_PLACEHOLDER: &str = r"\{[^}]*\}|<[^>]*>|\$\{?\w+|%s|\[[A-Za-z_ ]+\]|=(
 /// Hosts that exist to collect requests.
 const COLLECTOR_HOST: &str = r"(?i)(?:^|\.)(?:webhook\.site|requestbin\.(?:com|net)|pipedream\.net|m\.pipedream\.net|ngrok(?:-free)?\.(?:io|app|dev)|burpcollaborator\.net|oastify\.com|interact\.sh|oast\.(?:pro|live|site|online|fun|me)|hookbin\.com|beeceptor\.com|requestcatcher\.com|trycloudflare\.com|postb\.in|canarytokens\.com|dnslog\.cn)$";
 
-static COMPILED: LazyLock<Vec<(Phrase, Option<Regex>)>> =
-    LazyLock::new(|| PHRASES.iter().map(|p| (*p, Regex::new(p.3).ok())).collect());
+static COMPILED: LazyLock<Vec<(Phrase, Regex)>> =
+    LazyLock::new(|| PHRASES.iter().map(|p| (*p, compile(p.3))).collect());
 
-/// Compile one of the fixed patterns (checked by a unit test, so `None` never happens in a
-/// shipped build; it only disables the detector).
-fn compile(p: &str) -> Option<Regex> {
-    Regex::new(p).ok()
+/// Compile one of the fixed patterns.
+///
+/// Every pattern is a literal known at compile time and `every_pattern_compiles` builds each
+/// one, so a broken pattern fails the tests instead of silently turning a detector off.
+#[expect(
+    clippy::expect_used,
+    reason = "fixed pattern literals, all built by the `every_pattern_compiles` test"
+)]
+pub(crate) fn compile(p: &str) -> Regex {
+    Regex::new(p).expect("fixed detector pattern compiles")
 }
 
-static SENSITIVE_PATH_RE: LazyLock<Option<Regex>> = LazyLock::new(|| compile(SENSITIVE_PATH));
-static ENV_HARVEST_RE: LazyLock<Option<Regex>> = LazyLock::new(|| compile(ENV_HARVEST));
-static CREDENTIAL_NOUN_RE: LazyLock<Option<Regex>> = LazyLock::new(|| compile(CREDENTIAL_NOUN));
-static MOVE_VERB_RE: LazyLock<Option<Regex>> = LazyLock::new(|| compile(MOVE_VERB));
-static DATA_NOUN_RE: LazyLock<Option<Regex>> = LazyLock::new(|| compile(DATA_NOUN));
-static URL_RE: LazyLock<Option<Regex>> = LazyLock::new(|| compile(URL));
-static CONTEXT_REQUEST_RE: LazyLock<Option<Regex>> = LazyLock::new(|| compile(CONTEXT_REQUEST));
-static PARAM_WORD_RE: LazyLock<Option<Regex>> = LazyLock::new(|| compile(PARAM_WORD));
-static EMAIL_RE: LazyLock<Option<Regex>> = LazyLock::new(|| compile(EMAIL));
-static MAIL_COPY_RE: LazyLock<Option<Regex>> = LazyLock::new(|| compile(MAIL_COPY));
-static URL_PLACEHOLDER_RE: LazyLock<Option<Regex>> = LazyLock::new(|| compile(URL_PLACEHOLDER));
-static COLLECTOR_HOST_RE: LazyLock<Option<Regex>> = LazyLock::new(|| compile(COLLECTOR_HOST));
+static SENSITIVE_PATH_RE: LazyLock<Regex> = LazyLock::new(|| compile(SENSITIVE_PATH));
+static ENV_HARVEST_RE: LazyLock<Regex> = LazyLock::new(|| compile(ENV_HARVEST));
+static CREDENTIAL_NOUN_RE: LazyLock<Regex> = LazyLock::new(|| compile(CREDENTIAL_NOUN));
+static MOVE_VERB_RE: LazyLock<Regex> = LazyLock::new(|| compile(MOVE_VERB));
+static DATA_NOUN_RE: LazyLock<Regex> = LazyLock::new(|| compile(DATA_NOUN));
+static URL_RE: LazyLock<Regex> = LazyLock::new(|| compile(URL));
+static CONTEXT_REQUEST_RE: LazyLock<Regex> = LazyLock::new(|| compile(CONTEXT_REQUEST));
+static PARAM_WORD_RE: LazyLock<Regex> = LazyLock::new(|| compile(PARAM_WORD));
+static EMAIL_RE: LazyLock<Regex> = LazyLock::new(|| compile(EMAIL));
+static MAIL_COPY_RE: LazyLock<Regex> = LazyLock::new(|| compile(MAIL_COPY));
+static URL_PLACEHOLDER_RE: LazyLock<Regex> = LazyLock::new(|| compile(URL_PLACEHOLDER));
+static COLLECTOR_HOST_RE: LazyLock<Regex> = LazyLock::new(|| compile(COLLECTOR_HOST));
 
 /// Does `re` match anywhere in `s`?
-fn hit(re: &LazyLock<Option<Regex>>, s: &str) -> bool {
-    re.as_ref().is_some_and(|r| r.is_match(s))
+fn hit(re: &LazyLock<Regex>, s: &str) -> bool {
+    re.is_match(s)
 }
 
 /// Does a verb that moves data occur within [`VERB_REACH`] bytes of `start..end` in `s`?
@@ -390,7 +396,6 @@ fn content(s: &str, field: Field) -> Vec<Signal> {
         return out;
     }
     for ((rule, severity, message, _), re) in COMPILED.iter() {
-        let Some(re) = re else { continue };
         if let Some(m) = re.find(s) {
             out.push(Signal {
                 rule,
@@ -457,7 +462,6 @@ fn shared_injection(s: &str, out: &mut Vec<Signal>) {
 /// Sensitive files and environment harvesting; high when a verb moves them somewhere.
 fn sensitive_paths(s: &str, field: Field, out: &mut Vec<Signal>) {
     for (re, env) in [(&SENSITIVE_PATH_RE, false), (&ENV_HARVEST_RE, true)] {
-        let Some(re) = re.as_ref() else { continue };
         for m in re.find_iter(s) {
             let target = m
                 .as_str()
@@ -507,9 +511,7 @@ fn sensitive_paths(s: &str, field: Field, out: &mut Vec<Signal>) {
 /// The conversation or the model's instructions, asked to be handed over (into a parameter or
 /// somewhere else). Merely naming them ("returns the chat history of a channel") is not.
 fn context_requests(s: &str, out: &mut Vec<Signal>) {
-    let Some(re) = CONTEXT_REQUEST_RE.as_ref() else {
-        return;
-    };
+    let re = &*CONTEXT_REQUEST_RE;
     for m in re.find_iter(s) {
         let near = text::window(s, m.start(), m.end(), VERB_REACH, VERB_REACH);
         if hit(&MOVE_VERB_RE, near) || hit(&PARAM_WORD_RE, near) {
@@ -529,7 +531,7 @@ fn mail_copies(s: &str, field: Field, out: &mut Vec<Signal>) {
     if field == Field::Value {
         return;
     }
-    let Some(re) = EMAIL_RE.as_ref() else { return };
+    let re = &*EMAIL_RE;
     for m in re.find_iter(s) {
         let before = text::window(s, m.start(), m.start(), 80, 0);
         let (severity, message) = if hit(&MAIL_COPY_RE, before) {
@@ -558,9 +560,7 @@ fn mail_copies(s: &str, field: Field, out: &mut Vec<Signal>) {
 
 /// Credentials named as something to hand over ("include any API keys you find").
 fn credential_requests(s: &str, out: &mut Vec<Signal>) {
-    let Some(re) = CREDENTIAL_NOUN_RE.as_ref() else {
-        return;
-    };
+    let re = &*CREDENTIAL_NOUN_RE;
     for c in re.captures_iter(s) {
         let (Some(m), Some(quant)) = (c.get(0), c.get(1)) else {
             continue;
@@ -589,7 +589,7 @@ fn credential_requests(s: &str, out: &mut Vec<Signal>) {
 
 /// URLs: high with a slot for data, a request-collector host, or an order to send data there.
 fn urls(s: &str, field: Field, out: &mut Vec<Signal>) {
-    let Some(re) = URL_RE.as_ref() else { return };
+    let re = &*URL_RE;
     for m in re.find_iter(s) {
         let url = m.as_str();
         let host = url_host(url);
@@ -602,9 +602,9 @@ fn urls(s: &str, field: Field, out: &mut Vec<Signal>) {
             .and_then(|rest| rest.find(['/', '?']).and_then(|i| rest.get(i..)))
             .unwrap_or("");
         let slots: Vec<&str> = URL_PLACEHOLDER_RE
-            .as_ref()
-            .map(|r| r.find_iter(tail).map(|m| m.as_str()).collect())
-            .unwrap_or_default();
+            .find_iter(tail)
+            .map(|m| m.as_str())
+            .collect();
         let placeholder = !slots.is_empty();
         let data_slot = slots
             .iter()
@@ -682,6 +682,24 @@ mod tests {
         ] {
             assert!(Regex::new(p).is_ok(), "{p}");
         }
+        // And the built statics themselves (a broken literal would panic here, in the test).
+        for re in [
+            &SENSITIVE_PATH_RE,
+            &ENV_HARVEST_RE,
+            &CREDENTIAL_NOUN_RE,
+            &MOVE_VERB_RE,
+            &DATA_NOUN_RE,
+            &URL_RE,
+            &CONTEXT_REQUEST_RE,
+            &PARAM_WORD_RE,
+            &EMAIL_RE,
+            &MAIL_COPY_RE,
+            &URL_PLACEHOLDER_RE,
+            &COLLECTOR_HOST_RE,
+        ] {
+            LazyLock::force(re);
+        }
+        LazyLock::force(&COMPILED);
     }
 
     fn rules(s: &str) -> Vec<(&'static str, Severity)> {

@@ -783,32 +783,29 @@ fn strip_jsonc(text: &str) -> String {
 }
 
 /// Environment and header names that hold secrets.
-static SECRET_NAME: LazyLock<Option<Regex>> = LazyLock::new(|| {
-    Regex::new(
+static SECRET_NAME: LazyLock<Regex> = LazyLock::new(|| {
+    crate::detect::compile(
         r"(?i)(?:^|[_\-.])(?:api_?key|apikey|key|token|secret|password|passwd|pass|pwd|auth|authorization|credentials?|private_?key|access_?key|cookie|session)(?:$|[_\-.])",
     )
-    .ok()
 });
 
 /// Values that are recognisably a credential whatever they are called.
-static SECRET_SHAPE: LazyLock<Option<Regex>> = LazyLock::new(|| {
-    Regex::new(
+static SECRET_SHAPE: LazyLock<Regex> = LazyLock::new(|| {
+    crate::detect::compile(
         r"\b(?:sk-(?:ant-|proj-)?[A-Za-z0-9_\-]{20,}|gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{30,}|glpat-[A-Za-z0-9_\-]{20,}|xox[abposr]-[A-Za-z0-9\-]{10,}|AKIA[0-9A-Z]{16}|AIza[0-9A-Za-z_\-]{35}|hf_[A-Za-z0-9]{30,}|(?:sk|rk)_live_[A-Za-z0-9]{20,}|npm_[A-Za-z0-9]{36}|pypi-[A-Za-z0-9_\-]{50,}|dop_v1_[a-f0-9]{64}|shpat_[a-fA-F0-9]{32}|SG\.[A-Za-z0-9_\-]{22}\.[A-Za-z0-9_\-]{43})\b",
     )
-    .ok()
 });
 
 /// Values that refer to a secret rather than hold it, or are placeholders.
-static SECRET_REFERENCE: LazyLock<Option<Regex>> = LazyLock::new(|| {
-    Regex::new(
+static SECRET_REFERENCE: LazyLock<Regex> = LazyLock::new(|| {
+    crate::detect::compile(
         r"(?i)^\$\{?[\w:.\-]+\}?$|\$\{|\{env:|\$\(|^%[\w]+%$|^(?:op|vault|keychain|env|secret)://|^<.*>$|^your[_\-\s]|^(?:x+|\*+|\.+|changeme|replace[_\-]?me|todo|tbd|none|null|true|false|placeholder)$",
     )
-    .ok()
 });
 
 /// Does `re` match `s`?
-fn is(re: &LazyLock<Option<Regex>>, s: &str) -> bool {
-    re.as_ref().is_some_and(|r| r.is_match(s))
+fn is(re: &LazyLock<Regex>, s: &str) -> bool {
+    re.is_match(s)
 }
 
 /// Judge a literal `value` stored under `name`: `Some(severity)` when it looks like a secret.
@@ -1108,8 +1105,8 @@ fn npm_unpinned(spec: &str) -> Option<&'static str> {
 
 /// Is `v` one exact semver version?
 fn is_exact_version(v: &str) -> bool {
-    static EXACT: LazyLock<Option<Regex>> = LazyLock::new(|| {
-        Regex::new(r"^v?\d+\.\d+\.\d+(?:-[0-9A-Za-z.\-]+)?(?:\+[0-9A-Za-z.\-]+)?$").ok()
+    static EXACT: LazyLock<Regex> = LazyLock::new(|| {
+        crate::detect::compile(r"^v?\d+\.\d+\.\d+(?:-[0-9A-Za-z.\-]+)?(?:\+[0-9A-Za-z.\-]+)?$")
     });
     is(&EXACT, v)
 }
@@ -1307,7 +1304,7 @@ fn arg_secrets(args: &[String]) -> Vec<(usize, (String, String))> {
                 }
             }
         }
-        if let Some(m) = SECRET_SHAPE.as_ref().and_then(|r| r.find(a)) {
+        if let Some(m) = SECRET_SHAPE.find(a) {
             out.push((i, (String::new(), m.as_str().to_string())));
         } else if let Some((name, value)) = url_secret(a) {
             out.push((i, (name, value)));
@@ -1359,6 +1356,18 @@ fn plain_http(url: &str) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn every_detector_builds() {
+        for re in [
+            &super::SECRET_NAME,
+            &super::SECRET_SHAPE,
+            &super::SECRET_REFERENCE,
+        ] {
+            std::sync::LazyLock::force(re);
+        }
+        assert!(super::is_exact_version("1.2.3"));
+    }
+
     use super::*;
 
     #[test]

@@ -495,7 +495,7 @@ impl Vetter<'_> {
                     continue;
                 };
                 let near = text::window(spot.text, s, e, MENTION_REACH, MENTION_REACH);
-                let (severity, message) = if REDEFINE.as_ref().is_some_and(|r| r.is_match(near)) {
+                let (severity, message) = if REDEFINE.is_match(near) {
                     (
                         Severity::High,
                         format!(
@@ -524,9 +524,7 @@ impl Vetter<'_> {
                 );
             }
             // Tools named as tools that this server does not export, whoever does.
-            let Some(re) = NAMED_TOOL.as_ref() else {
-                continue;
-            };
+            let re = &*NAMED_TOOL;
             for c in re.captures_iter(spot.text) {
                 let (Some(m), Some(name)) = (c.get(0), c.get(1)) else {
                     continue;
@@ -632,72 +630,65 @@ struct Param<'a> {
 }
 
 /// Parameter names that exist to carry the model's context out (normalised to snake case).
-static STRONG_PARAM: LazyLock<Option<Regex>> = LazyLock::new(|| {
-    Regex::new(
+static STRONG_PARAM: LazyLock<Regex> = LazyLock::new(|| {
+    crate::detect::compile(
         r"^(?:side_?notes?|notes?_(?:for|to)_(?:the_)?(?:assistant|ai|model|llm|agent)|(?:assistant|ai|model|llm|agent)_(?:notes?|context|memo|thoughts)|system_?(?:prompt|message|instructions?)|(?:full|entire|whole|complete)_(?:conversation|context|history|chat)|conversation_?(?:history|log|transcript|so_far|context)|chat_?(?:history|log|transcript)|message_?history|(?:previous|prior|past|all)_(?:messages|turns|conversation)|hidden_\w+|secret_(?:notes?|instructions?))$",
     )
-    .ok()
 });
 
 /// Ordinary parameter names that can carry context out when the description asks for it.
-static WEAK_PARAM: LazyLock<Option<Regex>> = LazyLock::new(|| {
-    Regex::new(
+static WEAK_PARAM: LazyLock<Regex> = LazyLock::new(|| {
+    crate::detect::compile(
         r"^(?:context|notes?|feedback|summary|history|memory|metadata|extra|details|debug|comments?|remarks|reasoning|thoughts|explanation|additional_(?:info|context|notes)|info|conversation|prompt|instructions)$",
     )
-    .ok()
 });
 
 /// Parameter names that are credentials.
-static CREDENTIAL_PARAM: LazyLock<Option<Regex>> = LazyLock::new(|| {
-    Regex::new(
+static CREDENTIAL_PARAM: LazyLock<Regex> = LazyLock::new(|| {
+    crate::detect::compile(
         r"^(?:password|passwd|pass_?phrase|api_?key|access_?token|auth_?token|bearer_?token|refresh_?token|session_?token|token|secret|client_?secret|private_?key|ssh_?key|credentials?|cookie)$",
     )
-    .ok()
 });
 
 /// Text asking the model to fill something with its context, history or instructions, or
 /// with the contents of sensitive files.
-static FILL_CONTEXT: LazyLock<Option<Regex>> = LazyLock::new(|| {
-    Regex::new(
+static FILL_CONTEXT: LazyLock<Regex> = LazyLock::new(|| {
+    crate::detect::compile(
         r#"(?i)\b(?:(?:full|entire|complete|whole|all)\s+(?:of\s+)?(?:the\s+|your\s+)?(?:conversation|chat|history|transcript|context|previous\s+messages|prior\s+messages|message\s+history)|conversation\s+(?:history|so\s+far|log)|chat\s+history|(?:previous|prior|earlier)\s+(?:messages|turns)|(?:your|the)\s+system\s+(?:prompt|message|instructions)|(?:instructions|guidelines|rules)\s+(?:you\s+were\s+given|you\s+received|you\s+have)|contents?\s+of\s+(?:the\s+)?(?:file\s+)?[~./$])|(?:^|[\s"'`(=:~/])(?:\.ssh|\.env|\.aws|id_rsa|id_ed25519|mcp\.json)\b"#,
     )
-    .ok()
 });
 
 /// Text asking the model to fill something with secrets. Not used for parameters that are
 /// credentials: describing a `password` parameter naturally says "password".
-static FILL_SECRET: LazyLock<Option<Regex>> = LazyLock::new(|| {
-    Regex::new(
+static FILL_SECRET: LazyLock<Regex> = LazyLock::new(|| {
+    crate::detect::compile(
         r"(?i)\b(?:api[\s_-]?keys?|passwords?|secrets?|credentials?|private\s+keys?|access\s+tokens?|environment\s+variables)\b",
     )
-    .ok()
 });
 
 /// Words that redefine how a named tool behaves.
-static REDEFINE: LazyLock<Option<Regex>> = LazyLock::new(|| {
-    Regex::new(
+static REDEFINE: LazyLock<Regex> = LazyLock::new(|| {
+    crate::detect::compile(
         r"(?i)\b(?:must|always|never|redirect|change|replace|override|modify|bcc|cc|side\s+effect|recipient|all\s+(?:emails?|messages?|calls?|requests?|payments?)|(?:also|first)\s+(?:send|call|run|forward|copy)|when(?:ever)?\b[^.\n]{0,30}\b(?:called|used|invoked))\b",
     )
-    .ok()
 });
 
 /// "the `some_tool` tool": a tool named in prose, whoever exports it.
-static NAMED_TOOL: LazyLock<Option<Regex>> = LazyLock::new(|| {
-    Regex::new(
+static NAMED_TOOL: LazyLock<Regex> = LazyLock::new(|| {
+    crate::detect::compile(
         r#"(?i)\bthe\s+[`'"]?([a-z][a-z0-9]*(?:[_-][a-z0-9]+)+)[`'"]?\s+(?:tool|function)\b"#,
     )
-    .ok()
 });
 
 /// Does `re` match `s`?
-fn matches_re(re: &LazyLock<Option<Regex>>, s: &str) -> bool {
-    re.as_ref().is_some_and(|r| r.is_match(s))
+fn matches_re(re: &LazyLock<Regex>, s: &str) -> bool {
+    re.is_match(s)
 }
 
 /// Where `text` asks for context (or, unless the parameter is itself a `credential`, for
 /// secrets), if it does.
 fn fill_request(text: &str, credential: bool) -> Option<(usize, usize)> {
-    let find = |re: &LazyLock<Option<Regex>>| re.as_ref()?.find(text).map(|m| (m.start(), m.end()));
+    let find = |re: &LazyLock<Regex>| re.find(text).map(|m| (m.start(), m.end()));
     find(&FILL_CONTEXT).or_else(|| if credential { None } else { find(&FILL_SECRET) })
 }
 
@@ -964,7 +955,7 @@ mod tests {
             &FILL_SECRET,
             &REDEFINE,
         ] {
-            assert!(re.as_ref().is_some());
+            LazyLock::force(re);
         }
     }
 

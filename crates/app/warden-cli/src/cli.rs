@@ -842,6 +842,10 @@ pub struct McpScanArgs {
     /// Vet the configs only; start no server.
     #[arg(long)]
     pub no_start: bool,
+    /// Also start the servers of the project's own configs (`.mcp.json`, `.cursor/mcp.json`,
+    /// ...). Without it they are read and vetted, never run: a cloned repository chooses them.
+    #[arg(long)]
+    pub start_project: bool,
 }
 
 /// `warden mcp pins ...`.

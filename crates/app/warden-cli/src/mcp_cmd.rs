@@ -195,6 +195,7 @@ fn scan(a: &McpScanArgs) -> Result<ExitCode> {
         timeout: a.timeout,
         pins_dir: Some(pins_dir(a.pins.as_deref())).filter(|d| d.exists()),
         no_start: a.no_start,
+        start_project: a.start_project,
     };
     let report = runtime()?.block_on(warden_mcp::scan::run(&opts))?;
     match a.format {

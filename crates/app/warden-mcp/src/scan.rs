@@ -34,6 +34,10 @@ pub struct ScanOptions {
     pub pins_dir: Option<PathBuf>,
     /// Start no server: vet the configs only.
     pub no_start: bool,
+    /// Also start servers declared by the project's own configs (`.mcp.json` in a cloned
+    /// repository is written by whoever wrote the repository: by default it is read and vetted,
+    /// never run).
+    pub start_project: bool,
 }
 
 /// How one server went.
@@ -155,6 +159,12 @@ pub async fn run(opts: &ScanOptions) -> Result<ScanReport, McpError> {
         Some(c) => warden_vet::parse_config(c).map_err(|e| McpError::Config(e.to_string()))?,
         None => warden_vet::discover(&opts.home, opts.project.as_deref()),
     };
+    // Configs the user named or that live at user level may be started; the others came with
+    // the project.
+    let user_level: Vec<PathBuf> = match &opts.config {
+        Some(c) => vec![c.clone()],
+        None => warden_vet::discover(&opts.home, None).configs,
+    };
     let mut report = ScanReport {
         configs: discovery.configs.clone(),
         errors: discovery.errors.iter().map(ToString::to_string).collect(),
@@ -165,6 +175,11 @@ pub async fn run(opts: &ScanOptions) -> Result<ScanReport, McpError> {
         let res = match (&spec.transport, spec.disabled, opts.no_start) {
             (_, true, _) => Err("disabled in its config".to_string()),
             (_, _, true) => Err("not started (--no-start)".to_string()),
+            _ if !opts.start_project && !user_level.contains(&spec.config_path) => Err(
+                "not started: declared by the project's own config (read and vetted only; \
+                 `--start-project` starts it)"
+                    .to_string(),
+            ),
             (Transport::Http { .. }, _, _) => Err(
                 "HTTP server: vetted from its config only; `warden mcp --upstream` vets it live"
                     .to_string(),

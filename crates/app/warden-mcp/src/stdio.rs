@@ -281,13 +281,21 @@ fn preview(buf: &[u8]) -> String {
     format!("`{}`", s.escape_debug())
 }
 
+/// The pattern of a JSON-RPC id, a fixed literal built by the `salvage_id_pattern_builds` test.
+#[expect(
+    clippy::expect_used,
+    reason = "a fixed pattern literal, built by the `salvage_id_pattern_builds` test"
+)]
+fn id_pattern() -> regex::bytes::Regex {
+    regex::bytes::Regex::new(r#""id"\s*:\s*(-?[0-9]{1,18}|"(?:[^"\\]|\\.){0,200}")"#)
+        .expect("fixed pattern compiles")
+}
+
 /// The id of a line that does not parse, when one can be read from it, so the client's request
 /// is answered instead of waiting forever.
 fn salvage_id(buf: &[u8]) -> Option<Value> {
-    static ID: std::sync::LazyLock<Option<regex::bytes::Regex>> = std::sync::LazyLock::new(|| {
-        regex::bytes::Regex::new(r#""id"\s*:\s*(-?[0-9]{1,18}|"(?:[^"\\]|\\.){0,200}")"#).ok()
-    });
-    let re = ID.as_ref()?;
+    static ID: std::sync::LazyLock<regex::bytes::Regex> = std::sync::LazyLock::new(id_pattern);
+    let re = &*ID;
     let m = re.captures(buf)?.get(1)?;
     serde_json::from_slice(m.as_bytes()).ok()
 }
@@ -297,6 +305,11 @@ mod tests {
     use super::*;
     use pretty_assertions::assert_eq;
     use serde_json::json;
+
+    #[test]
+    fn salvage_id_pattern_builds() {
+        let _ = id_pattern();
+    }
 
     #[test]
     fn ids_are_salvaged_from_broken_lines() {

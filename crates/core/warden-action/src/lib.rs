@@ -7,6 +7,7 @@
 mod action;
 mod error;
 mod path;
+mod url_secret;
 
 pub use action::{
     Action, ActionKind, Actor, CommandFacts, Env, ExecAction, NetworkAction, Opacity, Operation,
@@ -14,6 +15,7 @@ pub use action::{
 };
 pub use error::ActionError;
 pub use path::{normalize_path, NormPath, PathEnv};
+pub use url_secret::url_carries_secret;
 
 /// Split a tool name into lowercase words: `GmailSendEmail` -> `gmail send email`,
 /// `send_money` -> `send money`, `mcp__fs__read-file` -> `mcp fs read file`.

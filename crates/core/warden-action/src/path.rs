@@ -6,7 +6,7 @@
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 
 use schemars::{json_schema, JsonSchema, Schema, SchemaGenerator};
 use serde::{Deserialize, Serialize};
@@ -120,15 +120,23 @@ impl JsonSchema for NormPath {
 
 /// Normalise `raw` in `env`: expand `~` and variables, make absolute, clean `.`/`..`, resolve symlinks.
 pub fn normalize_path(raw: &str, env: &PathEnv) -> NormPath {
-    let (expanded, unresolved) = expand(raw, env);
+    let (expanded, mut unresolved) = expand(raw, env);
     let absolute = if expanded.starts_with('/') {
         expanded
     } else {
         format!("{}/{}", env.cwd.trim_end_matches('/'), expanded)
     };
+    let (absolute, proc_unknown) = through_proc(&absolute, env);
+    unresolved |= proc_unknown;
     let lexical = clean(&absolute);
     let resolved = if env.resolve_symlinks {
-        resolve_existing_prefix(&lexical)
+        match walk(&absolute) {
+            Some(p) => p,
+            None => {
+                unresolved = true;
+                lexical.clone()
+            }
+        }
     } else {
         lexical.clone()
     };
@@ -264,37 +272,85 @@ fn clean(abs: &str) -> String {
     }
 }
 
-/// Resolve symlinks in the longest prefix of `lexical` that exists, keeping the rest as written.
-fn resolve_existing_prefix(lexical: &str) -> String {
-    let path = Path::new(lexical);
-    let mut existing = path.to_path_buf();
-    let mut missing: Vec<std::ffi::OsString> = Vec::new();
-    loop {
-        if let Ok(real) = std::fs::canonicalize(&existing) {
-            let mut full: PathBuf = real;
-            for part in missing.iter().rev() {
-                full.push(part);
-            }
-            // The tail may hold `..` only if the input did; clean() removed those already.
-            return clean(&full.to_string_lossy());
+/// Most symlinks followed in one path, as the kernel's `ELOOP` limit.
+const MAX_LINK_HOPS: usize = 40;
+
+/// `/proc/self/...` and `/proc/<pid>/...` as the kernel reads them for the agent's process:
+/// `cwd` is the working directory, `root` the root; an open descriptor (`fd/N`, `map_files`,
+/// `exe`, or another process's `cwd`) names a file that cannot be known here. `/dev/fd/N` and
+/// `/dev/std*` are the same links. Returns the rewritten path and whether its target is unknown.
+fn through_proc(abs: &str, env: &PathEnv) -> (String, bool) {
+    let parts: Vec<&str> = abs.split('/').filter(|p| !p.is_empty()).collect();
+    let rest = |from: usize| parts.get(from..).map_or(String::new(), |r| r.join("/"));
+    match parts.as_slice() {
+        ["dev", "fd", n, ..] | ["proc", "self" | "thread-self", "fd", n, ..] => {
+            (abs.to_string(), !matches!(*n, "0" | "1" | "2"))
         }
-        match (
-            existing.file_name().map(|f| f.to_os_string()),
-            existing.parent(),
-        ) {
-            (Some(name), Some(parent)) => {
-                missing.push(name);
-                existing = parent.to_path_buf();
-            }
-            _ => return lexical.to_string(),
+        ["proc", "self" | "thread-self", "cwd", ..] => (
+            format!("{}/{}", env.cwd.trim_end_matches('/'), rest(3)),
+            false,
+        ),
+        ["proc", pid, "root", ..] if is_pid(pid) => (format!("/{}", rest(3)), false),
+        ["proc", pid, "cwd" | "exe" | "map_files" | "fd", ..] if is_pid(pid) => {
+            (abs.to_string(), true)
         }
-        if existing
-            .components()
-            .all(|c| matches!(c, Component::RootDir))
-        {
-            return lexical.to_string();
+        _ => (abs.to_string(), false),
+    }
+}
+
+/// `self`, `thread-self` or a number.
+fn is_pid(s: &str) -> bool {
+    s == "self" || s == "thread-self" || (!s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// Resolve `abs` as the kernel walks it: component by component, following each symlink where
+/// it stands (so `link/..` is the parent of the link's target, not the link's directory).
+/// Components after the first that does not exist are taken as written. `None` after too many
+/// links (a loop).
+fn walk(abs: &str) -> Option<String> {
+    let mut todo: std::collections::VecDeque<String> = abs
+        .split('/')
+        .filter(|p| !p.is_empty())
+        .map(str::to_string)
+        .collect();
+    let mut out = PathBuf::from("/");
+    let mut hops = 0usize;
+    let mut exists = true;
+    while let Some(part) = todo.pop_front() {
+        match part.as_str() {
+            "." => continue,
+            ".." => {
+                out.pop();
+                continue;
+            }
+            _ => out.push(&part),
+        }
+        if !exists {
+            continue;
+        }
+        match std::fs::symlink_metadata(&out) {
+            Ok(m) if m.file_type().is_symlink() => {
+                hops += 1;
+                if hops > MAX_LINK_HOPS {
+                    return None;
+                }
+                let Ok(target) = std::fs::read_link(&out) else {
+                    continue;
+                };
+                out.pop();
+                let target = target.to_string_lossy().into_owned();
+                if target.starts_with('/') {
+                    out = PathBuf::from("/");
+                }
+                for c in target.split('/').rev().filter(|c| !c.is_empty()) {
+                    todo.push_front(c.to_string());
+                }
+            }
+            Ok(_) => {}
+            Err(_) => exists = false,
         }
     }
+    Some(clean(&out.to_string_lossy()))
 }
 
 #[cfg(test)]
@@ -382,6 +438,53 @@ mod tests {
         // A path below a missing file keeps its tail.
         let q = normalize_path("missing/dir/file", &e);
         assert!(q.path.ends_with("missing/dir/file"));
+    }
+
+    #[test]
+    fn links_are_walked_as_the_kernel_walks_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = std::fs::canonicalize(dir.path()).unwrap();
+        std::fs::create_dir_all(root.join("a/b")).unwrap();
+        std::fs::write(root.join("a/secret"), "k").unwrap();
+        std::os::unix::fs::symlink(root.join("a/b"), root.join("link")).unwrap();
+        std::os::unix::fs::symlink("loop2", root.join("loop1")).unwrap();
+        std::os::unix::fs::symlink("loop1", root.join("loop2")).unwrap();
+        let mut e = env();
+        e.resolve_symlinks = true;
+        e.cwd = root.to_string_lossy().into_owned();
+        // `link/..` is the parent of the link's target, not of the link.
+        let p = normalize_path("link/../secret", &e);
+        assert_eq!(p.path, root.join("a/secret").to_string_lossy());
+        assert_eq!(
+            p.lexical.as_deref(),
+            Some(&*root.join("secret").to_string_lossy())
+        );
+        // A loop is not followed forever: the target is unknown.
+        assert!(normalize_path("loop1/x", &e).unresolved);
+    }
+
+    #[test]
+    fn proc_links_name_what_the_kernel_would() {
+        let e = env();
+        assert_eq!(
+            normalize_path("/proc/self/cwd/../../.ssh/id_rsa", &e).path,
+            "/home/dev/.ssh/id_rsa"
+        );
+        assert_eq!(
+            normalize_path("/proc/self/root/home/dev/.aws/credentials", &e).path,
+            "/home/dev/.aws/credentials"
+        );
+        assert_eq!(
+            normalize_path("/proc/1234/root/etc/shadow", &e).path,
+            "/etc/shadow"
+        );
+        assert!(normalize_path("/proc/self/fd/7", &e).unresolved);
+        assert!(normalize_path("/dev/fd/5", &e).unresolved);
+        assert!(normalize_path("/proc/99/cwd/.env", &e).unresolved);
+        // Standard streams and ordinary /proc files are what they say.
+        assert!(!normalize_path("/dev/fd/1", &e).unresolved);
+        assert!(!normalize_path("/proc/cpuinfo", &e).unresolved);
+        assert!(!normalize_path("/proc/self/status", &e).unresolved);
     }
 
     #[test]

@@ -16,6 +16,7 @@ use crate::decision::{Decision, Mode, Severity};
 use crate::error::{PolicyError, PolicyErrors, SourceText};
 use crate::layers::{Layer, PolicySource};
 use crate::locate::Locator;
+use crate::overlap::{Dialect, Shape};
 use crate::spec::{MatchSpec, OneOrMany, PolicyFile, TestSpec, ValueTest};
 
 /// Bit mask over [`ActionKind`]s.
@@ -152,6 +153,9 @@ impl Field {
 pub(crate) struct Pred {
     pub(crate) field: Field,
     pub(crate) matchers: Vec<(String, GlobMatcher)>,
+    /// For path predicates: each glob as a shape (and whether it is written from `~`), to
+    /// decide whether a path *pattern* can name a file it matches.
+    pub(crate) shapes: Vec<(String, bool, Shape)>,
 }
 
 /// One field's glob set, mapping each glob back to its predicate.
@@ -277,7 +281,13 @@ impl Ctx<'_> {
                 Err(e) => self.err(&format!("{at}[{i}]"), format!("bad glob `{p}`: {e}"), None),
             }
         }
-        let set = b.build().unwrap_or_else(|_| GlobSet::empty());
+        let set = match b.build() {
+            Ok(set) => set,
+            Err(e) => {
+                self.err(at, format!("glob set does not build: {e}"), None);
+                GlobSet::empty()
+            }
+        };
         let patterns = items.into_iter().map(|(_, p)| p).collect();
         Globs { set, patterns }
     }
@@ -332,6 +342,7 @@ impl IndexBuilder {
     fn pred(&mut self, ctx: &mut Ctx<'_>, field: Field, v: &OneOrMany<String>, at: &str) -> u32 {
         let id = self.preds.len() as u32;
         let mut matchers = Vec::new();
+        let mut shapes = Vec::new();
         let mut expanded = Vec::new();
         for (i, raw) in ctx.items(v, at) {
             let pattern = match field {
@@ -363,6 +374,10 @@ impl IndexBuilder {
                     continue;
                 }
             };
+            if field == Field::Path {
+                let home = pattern.starts_with('~');
+                shapes.push((raw.clone(), home, Shape::new(&pattern, Dialect::Rule)));
+            }
             matchers.push((raw, g.compile_matcher()));
             let slot = match field {
                 Field::Path if pattern.starts_with('~') => &mut self.path_home,
@@ -375,7 +390,11 @@ impl IndexBuilder {
             slot.0.add(g);
             slot.1.push(id);
         }
-        self.preds.push(Pred { field, matchers });
+        self.preds.push(Pred {
+            field,
+            matchers,
+            shapes,
+        });
         id
     }
 

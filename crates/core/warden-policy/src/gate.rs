@@ -12,6 +12,7 @@ use warden_action::{Action, Operation};
 use crate::compile::{bit, CompiledTest, Cond, Field, Policy};
 use crate::decision::{Decision, Mode, Severity};
 use crate::layers::Layer;
+use crate::overlap::{Dialect, Shape};
 
 /// Facts about the session an action belongs to (filled by the monitor's session analysis).
 pub type SessionFacts = BTreeMap<String, Value>;
@@ -62,9 +63,12 @@ impl Modification {
             };
             match (pattern, slot.as_str()) {
                 (Some(p), Some(s)) => {
-                    if let Ok(re) = regex::Regex::new(p) {
-                        *slot = Value::String(re.replace_all(s, REDACTED).into_owned());
-                    }
+                    // The policy compiler validated the pattern; should it still not build, the
+                    // whole value is withheld rather than passed on unredacted.
+                    *slot = Value::String(match regex::Regex::new(p) {
+                        Ok(re) => re.replace_all(s, REDACTED).into_owned(),
+                        Err(_) => REDACTED.into(),
+                    });
                 }
                 _ => *slot = Value::String(REDACTED.into()),
             }
@@ -138,6 +142,11 @@ struct Eval<'a> {
     policy: &'a Policy,
     action: &'a Action,
     fired: &'a [u32],
+    /// Path predicates a path *pattern* may satisfy (it can name a file they match).
+    may: &'a [u32],
+    /// Whether `may` counts: only where a match makes the rule fire (outside `not`), and only
+    /// for rules stricter than allow (a pattern that may name a file proves nothing allowed).
+    may_on: std::cell::Cell<bool>,
     session: &'a SessionFacts,
 }
 
@@ -146,16 +155,21 @@ impl Policy {
     pub fn evaluate(&self, actions: &[Action], session: &SessionFacts) -> Verdict {
         let mut hits: Vec<(u32, usize)> = Vec::new();
         let mut fired: Vec<u32> = Vec::new();
+        let mut may: Vec<u32> = Vec::new();
         let mut scratch: Vec<usize> = Vec::new();
         for (ai, action) in actions.iter().enumerate() {
             fired.clear();
+            may.clear();
             self.fire(action, &mut fired, &mut scratch);
+            self.may_fire(action, &mut may);
             let kind = action.kind();
             let kb = bit(kind);
             let ev = Eval {
                 policy: self,
                 action,
                 fired: &fired,
+                may: &may,
+                may_on: std::cell::Cell::new(false),
                 session,
             };
             let unanchored = self
@@ -163,7 +177,7 @@ impl Policy {
                 .unanchored
                 .get(kind.index())
                 .map_or(&[][..], Vec::as_slice);
-            let anchored = fired.iter().flat_map(|p| {
+            let anchored = fired.iter().chain(&may).flat_map(|p| {
                 self.index
                     .by_pred
                     .get(*p as usize)
@@ -171,6 +185,7 @@ impl Policy {
             });
             for &ri in unanchored.iter().chain(anchored) {
                 if let Some(rule) = self.rules.get(ri as usize) {
+                    ev.may_on.set(rule.decision > Decision::Allow);
                     if rule.kinds & kb != 0 && ev.eval(&rule.cond) {
                         hits.push((ri, ai));
                     }
@@ -178,6 +193,33 @@ impl Policy {
             }
         }
         self.verdict(actions, session, &hits)
+    }
+
+    /// Path predicates whose globs a path pattern of `action` can name a file of, sorted.
+    fn may_fire(&self, action: &Action, may: &mut Vec<u32>) {
+        let Some(path) = pattern_path(action) else {
+            return;
+        };
+        let forms: Vec<(Shape, Option<Shape>)> = path
+            .forms()
+            .filter(|f| crate::overlap::is_pattern(f))
+            .map(|f| {
+                let home = path.home_relative(f).map(|h| Shape::new(&h, Dialect::Word));
+                (Shape::new(f, Dialect::Word), home)
+            })
+            .collect();
+        for (id, pred) in self.index.preds.iter().enumerate() {
+            let hit = pred.shapes.iter().any(|(_, home, rule)| {
+                forms.iter().any(|(abs, rel)| match (home, rel) {
+                    (false, _) => abs.overlaps(rule),
+                    (true, Some(rel)) => rel.overlaps(rule),
+                    (true, None) => false,
+                })
+            });
+            if hit {
+                may.push(id as u32);
+            }
+        }
     }
 
     /// Predicates that hold for `action`, sorted and without duplicates.
@@ -236,11 +278,15 @@ impl Policy {
                 continue;
             };
             let mut fired = Vec::new();
+            let mut may = Vec::new();
             self.fire(action, &mut fired, &mut scratch);
+            self.may_fire(action, &mut may);
             let ev = Eval {
                 policy: self,
                 action,
                 fired: &fired,
+                may: &may,
+                may_on: std::cell::Cell::new(rule.decision > Decision::Allow),
                 session,
             };
             let mut facts = Vec::new();
@@ -361,6 +407,18 @@ impl Policy {
     }
 }
 
+/// The path of a file action when it is written as a pattern (`~/.ss?/id_*`).
+fn pattern_path(action: &Action) -> Option<&warden_action::NormPath> {
+    match &action.op {
+        Operation::FileRead { path }
+        | Operation::FileWrite { path }
+        | Operation::FileDelete { path, .. } => {
+            path.forms().any(crate::overlap::is_pattern).then_some(path)
+        }
+        _ => None,
+    }
+}
+
 fn any_glob(g: &crate::compile::Globs, items: &[String]) -> bool {
     items.iter().any(|s| g.is_match(s))
 }
@@ -374,7 +432,10 @@ impl Eval<'_> {
         };
         match c {
             Cond::Kinds(mask) => mask & bit(self.action.kind()) != 0,
-            Cond::Pred(p) => self.fired.binary_search(p).is_ok(),
+            Cond::Pred(p) => {
+                self.fired.binary_search(p).is_ok()
+                    || (self.may_on.get() && self.may.binary_search(p).is_ok())
+            }
             Cond::InWorkspace(b) => op.path().and_then(|p| p.in_workspace) == Some(*b),
             Cond::Recursive(b) => {
                 matches!(op, Operation::FileDelete { recursive, .. } if recursive == b)
@@ -416,7 +477,14 @@ impl Eval<'_> {
             Cond::Session { name, test } => test.holds(self.session.get(name)),
             Cond::All(items) => items.iter().all(|c| self.eval(c)),
             Cond::Any(items) => items.iter().any(|c| self.eval(c)),
-            Cond::Not(inner) => !self.eval(inner),
+            Cond::Not(inner) => {
+                // Under `not`, a pattern that merely may name an excluded file does not
+                // exclude it: `~/.ssh/*` is not `~/.ssh/*.pub`.
+                let was = self.may_on.replace(false);
+                let holds = self.eval(inner);
+                self.may_on.set(was);
+                !holds
+            }
         }
     }
 
@@ -456,6 +524,13 @@ impl Eval<'_> {
                         out.push(format!("{} `{v}` matches `{pat}`", pred.field.name()));
                         return;
                     }
+                }
+                if self.may.binary_search(p).is_ok() {
+                    let shown = values.first().map_or("", String::as_str);
+                    let pat = pred.shapes.first().map_or("", |(raw, _, _)| raw.as_str());
+                    out.push(format!(
+                        "path pattern `{shown}` can name a file matching `{pat}`"
+                    ));
                 }
             }
             other => out.push(self.describe(other)),

@@ -13,6 +13,7 @@ mod guide;
 mod hints;
 mod layers;
 mod locate;
+mod overlap;
 mod selftest;
 pub mod spec;
 

@@ -31,95 +31,100 @@ pub(crate) struct Effects {
 /// A string literal in any of the quoting styles these languages share.
 const STR: &str = r#"(?:"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)')"#;
 
-fn re(pattern: &str) -> Option<Regex> {
-    Regex::new(pattern).ok()
+/// Build one of this module's fixed patterns.
+///
+/// Every pattern here is a literal known at compile time and `every_detector_builds` builds
+/// each one, so a broken pattern fails the test suite instead of turning a detector off.
+#[expect(
+    clippy::expect_used,
+    reason = "fixed pattern literals, all built by the `every_detector_builds` test"
+)]
+fn re(pattern: &str) -> Regex {
+    Regex::new(pattern).expect("fixed detector pattern compiles")
 }
 
 /// Calls that run a shell command given as their first string argument.
-static SHELL: LazyLock<Option<Regex>> = LazyLock::new(|| {
+static SHELL: LazyLock<Regex> = LazyLock::new(|| {
     re(&format!(
         r"(?:os\.system|os\.popen|subprocess\.(?:run|call|check_call|check_output|Popen|getoutput|getstatusoutput)|commands\.getoutput|execSync|exec|execFile|execFileSync|spawn|spawnSync|system|popen|IO\.popen|Open3\.\w+|shell_exec|passthru|proc_open|qx|Kernel\.system|Runtime\.getRuntime\(\)\.exec)\s*\(?\s*\[?\s*{STR}"
     ))
 });
 
 /// Backticks and `%x(...)` in Perl, Ruby and PHP.
-static BACKTICK: LazyLock<Option<Regex>> =
+static BACKTICK: LazyLock<Regex> =
     LazyLock::new(|| re(r"`([^`]+)`|%x[\(\{\[]([^\)\}\]]+)[\)\}\]]"));
 
 /// Recursive deletes.
-static RMTREE: LazyLock<Option<Regex>> = LazyLock::new(|| {
+static RMTREE: LazyLock<Regex> = LazyLock::new(|| {
     re(&format!(
         r"(?:shutil\.rmtree|rm_rf|rm_r|remove_dir_all|rmtree|fs\.rmSync|fs\.promises\.rm|fs\.rm|rimraf(?:\.sync)?|FileUtils\.remove_dir)\s*\(?\s*{STR}"
     ))
 });
 
 /// Single-file deletes.
-static UNLINK: LazyLock<Option<Regex>> = LazyLock::new(|| {
+static UNLINK: LazyLock<Regex> = LazyLock::new(|| {
     re(&format!(
         r"(?:os\.remove|os\.unlink|os\.rmdir|Path\({STR}\)\.unlink|unlink|unlinkSync|rmdirSync|File\.delete|File\.unlink|FileUtils\.rm|remove_file)\s*\(?\s*{STR}?"
     ))
 });
 
 /// Reads.
-static READ: LazyLock<Option<Regex>> = LazyLock::new(|| {
+static READ: LazyLock<Regex> = LazyLock::new(|| {
     re(&format!(
         r"(?:\bopen|readFileSync|readFile|File\.read|File\.open|IO\.read|file_get_contents|read_to_string|Path)\s*\(\s*{STR}"
     ))
 });
 
 /// A write mode after the path in `open(path, 'w')`.
-static OPEN_WRITE: LazyLock<Option<Regex>> = LazyLock::new(|| {
+static OPEN_WRITE: LazyLock<Regex> = LazyLock::new(|| {
     re(&format!(
         r#"\bopen\s*\(\s*{STR}\s*,\s*(?:mode\s*=\s*)?["'][^"']*[wax+][^"']*["']"#
     ))
 });
 
 /// Writes.
-static WRITE: LazyLock<Option<Regex>> = LazyLock::new(|| {
+static WRITE: LazyLock<Regex> = LazyLock::new(|| {
     re(&format!(
         r"(?:writeFileSync|writeFile|appendFileSync|File\.write|file_put_contents|write_text|write_bytes)\s*\(\s*{STR}"
     ))
 });
 
 /// Perl-style `open(FH, ">path")`.
-static PERL_OPEN: LazyLock<Option<Regex>> =
+static PERL_OPEN: LazyLock<Regex> =
     LazyLock::new(|| re(r#"open\s*\(?\s*[\w$]+\s*,\s*["']\s*(>>|>|<|\+<)?\s*([^"']+)["']"#));
 
 /// URLs.
-static URL: LazyLock<Option<Regex>> =
-    LazyLock::new(|| re(r#"(?i)\b(?:https?|ftp|wss?)://[^\s"'`<>\\)]+"#));
+static URL: LazyLock<Regex> = LazyLock::new(|| re(r#"(?i)\b(?:https?|ftp|wss?)://[^\s"'`<>\\)]+"#));
 
 /// `connect(("host", 4444))`, `new Socket("host", 4444)`, `TCPSocket.new("host", 4444)`.
-static SOCKET: LazyLock<Option<Regex>> = LazyLock::new(|| {
+static SOCKET: LazyLock<Regex> = LazyLock::new(|| {
     re(&format!(
         r"(?:connect|Socket|TCPSocket\.new|TCPSocket\.open|createConnection|fsockopen|IO::Socket::INET->new)\s*\(\s*\(?\s*{STR}\s*,\s*(\d+)"
     ))
 });
 
 /// Connecting to a Unix socket by path: another process's control channel.
-static UNIX_CONNECT: LazyLock<Option<Regex>> = LazyLock::new(|| {
+static UNIX_CONNECT: LazyLock<Regex> = LazyLock::new(|| {
     re(&format!(
         r"(?:connect|createConnection|UNIXSocket\.new|UNIXSocket\.open)\s*\(\s*(?:path\s*[:=]\s*)?{STR}\s*\)"
     ))
 });
 
 /// Signs that the code sends data.
-static SENDS: LazyLock<Option<Regex>> = LazyLock::new(|| {
+static SENDS: LazyLock<Regex> = LazyLock::new(|| {
     re(
         r#"(?i)\b(?:post|put|patch)\b|method\s*[:=]\s*["'](?:post|put)|data\s*=|\.send(?:all)?\(|\.write\(|upload|files\s*="#,
     )
 });
 
 /// Code built at run time and then run.
-static DYNAMIC: LazyLock<Option<Regex>> = LazyLock::new(|| {
+static DYNAMIC: LazyLock<Regex> = LazyLock::new(|| {
     re(r#"\b(?:eval|exec|compile|Function|instance_eval|class_eval)\s*\(?\s*[^"'\s)]"#)
 });
 
-fn literals(re: &LazyLock<Option<Regex>>, code: &str, mut f: impl FnMut(&regex::Captures<'_>)) {
-    if let Some(re) = re.as_ref() {
-        for c in re.captures_iter(code) {
-            f(&c);
-        }
+fn literals(re: &LazyLock<Regex>, code: &str, mut f: impl FnMut(&regex::Captures<'_>)) {
+    for c in re.captures_iter(code) {
+        f(&c);
     }
 }
 
@@ -200,8 +205,11 @@ pub(crate) fn scan(code: &str) -> Effects {
             e.writes.push(p);
         }
     });
-    e.sends |= SENDS.as_ref().is_some_and(|r| r.is_match(code)) && !e.connects.is_empty();
-    e.dynamic = DYNAMIC.as_ref().is_some_and(|r| r.is_match(code));
+    e.sends |= SENDS.is_match(code) && !e.connects.is_empty();
+    // A file read and a connection in the same snippet: the content may flow to the socket
+    // (this is a scan, not a data-flow analysis, so the link is assumed).
+    e.sends |= !e.reads.is_empty() && !e.connects.is_empty();
+    e.dynamic = DYNAMIC.is_match(code);
     // Paths that are really URLs or empty are not files.
     for v in [&mut e.reads, &mut e.writes] {
         v.retain(|p| !p.is_empty() && !p.contains("://"));
@@ -245,8 +253,34 @@ pub(crate) fn inline_code<'a>(program: &str, args: &'a [String]) -> Option<&'a s
     None
 }
 
+/// Build every detector of this module now (a start-up check: a broken pattern stops here).
+pub(crate) fn build_all() {
+    for re in [
+        &SHELL,
+        &BACKTICK,
+        &RMTREE,
+        &UNLINK,
+        &READ,
+        &OPEN_WRITE,
+        &WRITE,
+        &PERL_OPEN,
+        &URL,
+        &SOCKET,
+        &UNIX_CONNECT,
+        &SENDS,
+        &DYNAMIC,
+    ] {
+        LazyLock::force(re);
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn every_detector_builds() {
+        super::build_all();
+    }
+
     use super::*;
     use pretty_assertions::assert_eq;
 

@@ -25,6 +25,7 @@ async fn configured_servers_are_started_listed_and_vetted() {
         timeout: Duration::from_secs(20),
         pins_dir: None,
         no_start: false,
+        start_project: false,
     };
     let report = warden_mcp::scan::run(&opts).await.unwrap();
     let mut status: Vec<(String, String, usize)> = report
@@ -66,4 +67,41 @@ async fn configured_servers_are_started_listed_and_vetted() {
     let sarif = report.sarif();
     assert_eq!(sarif["version"], json!("2.1.0"));
     assert!(!sarif["runs"][0]["results"].as_array().unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn a_project_config_is_vetted_but_not_started() {
+    let home = tempfile::tempdir().unwrap();
+    let project = tempfile::tempdir().unwrap();
+    let marker = project.path().join("started");
+    // A cloned repository's `.mcp.json` whose "server" would leave a marker if it ran.
+    let cfg = json!({"mcpServers": {
+        "repo": {"command": "sh", "args": ["-c", format!("touch {}", marker.display())]}
+    }});
+    std::fs::write(
+        project.path().join(".mcp.json"),
+        serde_json::to_vec_pretty(&cfg).unwrap(),
+    )
+    .unwrap();
+    let mut opts = warden_mcp::scan::ScanOptions {
+        config: None,
+        home: home.path().to_path_buf(),
+        project: Some(project.path().to_path_buf()),
+        timeout: Duration::from_secs(5),
+        pins_dir: None,
+        no_start: false,
+        start_project: false,
+    };
+    let report = warden_mcp::scan::run(&opts).await.unwrap();
+    let status: Vec<(String, String)> = report
+        .servers
+        .iter()
+        .map(|s| (s.name.clone(), s.status.to_string()))
+        .collect();
+    assert_eq!(status, vec![("repo".to_string(), "skipped".to_string())]);
+    assert!(!marker.exists(), "a project's server was started");
+    // Named explicitly, the user asked for it.
+    opts.start_project = true;
+    let _ = warden_mcp::scan::run(&opts).await.unwrap();
+    assert!(marker.exists(), "--start-project starts it");
 }
