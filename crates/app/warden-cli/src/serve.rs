@@ -82,6 +82,11 @@ pub fn run(args: ServeArgs) -> Result<Code> {
     config.protected = args.protected;
     config.witness_file = args.witness_file.clone();
     init_tracing(args.log_json);
+    // Every detector is built now: one that cannot be built stops the monitor here instead of
+    // leaving a gap later.
+    warden_shell::build_detectors();
+    warden_scan::scanner()
+        .map_err(|e| anyhow::anyhow!("the content scanner cannot be built: {e}"))?;
     let mut rt = tokio::runtime::Builder::new_multi_thread();
     if let Some(n) = args.threads {
         rt.worker_threads(n.max(1));

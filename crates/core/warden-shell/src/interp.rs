@@ -119,7 +119,7 @@ static SENDS: LazyLock<Regex> = LazyLock::new(|| {
 
 /// Code built at run time and then run.
 static DYNAMIC: LazyLock<Regex> = LazyLock::new(|| {
-    re(r#"\b(?:eval|exec|compile|Function|instance_eval|class_eval)\s*\(?\s*[^"'\s)]"#)
+    re(r#"\b(?:eval|exec|compile|Function|instance_eval|class_eval)\b\s*\(?\s*[^"'\s)]"#)
 });
 
 fn literals(re: &LazyLock<Regex>, code: &str, mut f: impl FnMut(&regex::Captures<'_>)) {
@@ -283,6 +283,15 @@ mod tests {
 
     use super::*;
     use pretty_assertions::assert_eq;
+
+    #[test]
+    fn dynamic_code_is_a_call_not_a_word_that_starts_like_one() {
+        assert!(scan("exec(compile(src, 'x', 'exec'))").dynamic);
+        assert!(scan("eval(payload)").dynamic);
+        // `sys.executable` and `evaluate(...)` run nothing built at run time.
+        assert!(!scan("subprocess.run([sys.executable, '-m', 'pytest'])").dynamic);
+        assert!(!scan("model.evaluate(x)").dynamic);
+    }
 
     #[test]
     fn finds_deletes_shells_and_network() {
