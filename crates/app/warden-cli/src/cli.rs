@@ -497,6 +497,10 @@ pub struct InstallArgs {
     /// `uninstall`: also remove the state directory (audit log, key).
     #[arg(long)]
     pub purge: bool,
+    /// Do not run Claude Code's Bash commands in the kernel sandbox (`warden exec`). Without
+    /// the sandbox a tool command can also run the hook with a forged payload.
+    #[arg(long)]
+    pub no_sandbox: bool,
 }
 
 /// Where `init` installs.

@@ -69,8 +69,15 @@ pub fn prepare(
         }
     }
     let home = load::home();
-    let sources = load::sources(policy, Some(&workspace))
+    // In the protected deployment the sandbox comes from root's layers only (the agent's home
+    // policy is not read), and nothing is cached where the agent's user could write.
+    let protected = load::protected_here();
+    let cache = if protected { None } else { cache };
+    let sources = load::sources_for(policy, Some(&workspace), protected)
         .map_err(|e| anyhow::anyhow!(load::render_policy(&e)))?;
+    if protected {
+        load::check_protected_sources(&sources)?;
+    }
     let key = cache_key(&sources, &home, &workspace, &tmp);
     let cached = cache.map(|d| d.join(SPEC_CACHE).join(format!("{key}.json")));
     if let Some(spec) = cached

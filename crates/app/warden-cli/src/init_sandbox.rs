@@ -26,7 +26,7 @@ fn config_dir() -> PathBuf {
 }
 
 /// The wrapper: one argument is a shell command string; more are a program and its arguments.
-fn script(warden: &str) -> String {
+pub(crate) fn script(warden: &str) -> String {
     format!(
         "#!/bin/sh\n# Written by `warden init claude-code --sandbox`: Claude Code's Bash commands run in\n# Warden's kernel sandbox. A command that cannot start in the sandbox fails; it never runs bare.\nif [ \"$#\" -eq 1 ]; then\n  exec '{warden}' exec -- /bin/bash -c \"$1\"\nfi\nexec '{warden}' exec -- \"$@\"\n"
     )

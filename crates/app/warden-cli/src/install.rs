@@ -282,6 +282,14 @@ pub fn install(args: &InstallArgs) -> Result<Code> {
     )?;
     write_root(&l.at(UNIT), &unit(&l, monitor, agent_uid), 0o644)?;
 
+    // Every Bash command of Claude Code runs in the kernel sandbox (`warden exec`), through a
+    // root-owned wrapper named by the managed settings' shell prefix.
+    let wrapper = bin.join("warden-claude-shell");
+    write_root(
+        &wrapper,
+        &crate::init_sandbox::script(&bin.join("warden").display().to_string()),
+        0o755,
+    )?;
     // Hooks: Claude Code's managed settings (root-owned; user settings cannot remove them).
     let extra = format!("--client-config {}", client_path.display());
     let managed = l.at(CLAUDE_MANAGED);
@@ -295,6 +303,9 @@ pub fn install(args: &InstallArgs) -> Result<Code> {
         )?;
         // Managed values win: a user or project `disableAllHooks` cannot switch Warden off.
         doc["disableAllHooks"] = json!(false);
+        if !args.no_sandbox {
+            doc["env"][crate::init_sandbox::PREFIX_ENV] = json!(wrapper.display().to_string());
+        }
         Ok(doc)
     })?;
     eprintln!(
@@ -390,6 +401,15 @@ pub fn uninstall(args: &InstallArgs) -> Result<Code> {
             let mut doc = crate::init::apply(doc, Agent::ClaudeCode, "warden-hook", true)?;
             if let Some(o) = doc.as_object_mut() {
                 o.remove("disableAllHooks");
+                if let Some(env) = o.get_mut("env").and_then(Value::as_object_mut) {
+                    env.remove(crate::init_sandbox::PREFIX_ENV);
+                }
+                if o.get("env")
+                    .and_then(Value::as_object)
+                    .is_some_and(|e| e.is_empty())
+                {
+                    o.remove("env");
+                }
             }
             Ok(doc)
         })?;

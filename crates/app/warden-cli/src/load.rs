@@ -87,19 +87,31 @@ pub fn policy_for(args: &PolicyArgs, workspace: Option<&Path>, protected: bool) 
     let srcs =
         sources_for(args, workspace, protected).map_err(|e| anyhow::anyhow!(render_policy(&e)))?;
     if protected {
-        for s in srcs
-            .iter()
-            .filter(|s| !matches!(s.layer, Layer::Baseline | Layer::Project))
-        {
-            warden_daemon::target::check_root_owned(Path::new(&s.name)).map_err(|e| {
-                anyhow::anyhow!(
-                    "protected mode: the {} policy is not trusted: {e}",
-                    s.layer.as_str()
-                )
-            })?;
-        }
+        check_protected_sources(&srcs)?;
     }
     Policy::load(&srcs).map_err(|e| anyhow::anyhow!(render_policy(&e)))
+}
+
+/// In the protected deployment every layer but the baseline and the project's must be a
+/// root-owned file nobody else can write.
+pub fn check_protected_sources(srcs: &[PolicySource]) -> Result<()> {
+    for s in srcs
+        .iter()
+        .filter(|s| !matches!(s.layer, Layer::Baseline | Layer::Project))
+    {
+        warden_daemon::target::check_root_owned(Path::new(&s.name)).map_err(|e| {
+            anyhow::anyhow!(
+                "protected mode: the {} policy is not trusted: {e}",
+                s.layer.as_str()
+            )
+        })?;
+    }
+    Ok(())
+}
+
+/// Whether this machine runs the protected deployment (a system client config exists).
+pub fn protected_here() -> bool {
+    Path::new(warden_daemon::target::CLIENT_CONFIG).exists()
 }
 
 /// Render policy errors with file, line, column and the offending text.

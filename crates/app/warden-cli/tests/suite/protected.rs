@@ -428,6 +428,24 @@ fn the_agent_cannot_stop_rewire_or_edit_the_monitor() {
         "deny"
     );
 
+    // Claude Code's Bash commands run in the kernel sandbox through the managed shell prefix.
+    let managed: Value = serde_json::from_str(
+        &std::fs::read_to_string(d.at("etc/claude-code/managed-settings.json")).unwrap(),
+    )
+    .unwrap();
+    let prefix = managed["env"]["CLAUDE_CODE_SHELL_PREFIX"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let o = d.as_agent(&[&prefix, "cat ~/.ssh/id_rsa"], &[], b"");
+    assert!(
+        !o.status.success() && !text(&o).contains("PRIVATE KEY"),
+        "{}",
+        text(&o)
+    );
+    let o = d.as_agent(&[&prefix, "echo sandboxed-ok"], &[], b"");
+    assert!(text(&o).contains("sandboxed-ok"), "{}", text(&o));
+
     // `warden doctor`, run by the agent, sees the protected monitor answering.
     let cfg = d.at("etc/warden/client.json");
     let o = d.as_agent(
