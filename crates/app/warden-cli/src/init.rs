@@ -140,6 +140,22 @@ pub fn apply_with(
     Ok(doc)
 }
 
+/// A JSON settings file's text (`None` when missing) and document (`{}` when missing or empty);
+/// an error when it exists but is not JSON, so it is never overwritten.
+pub(crate) fn read_settings(path: &Path) -> Result<(Option<String>, Value)> {
+    let old = match std::fs::read_to_string(path) {
+        Ok(t) => Some(t),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => return Err(e).with_context(|| format!("cannot read `{}`", path.display())),
+    };
+    let doc: Value = match &old {
+        Some(t) if !t.trim().is_empty() => serde_json::from_str(t)
+            .with_context(|| format!("`{}` is not JSON; not touching it", path.display()))?,
+        _ => json!({}),
+    };
+    Ok((old, doc))
+}
+
 /// Run `warden init`.
 pub fn run(args: &InitArgs) -> Result<Code> {
     let path = settings_path(args)?;
@@ -161,16 +177,7 @@ pub fn run(args: &InitArgs) -> Result<Code> {
     } else {
         command
     };
-    let old = match std::fs::read_to_string(&path) {
-        Ok(t) => Some(t),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-        Err(e) => return Err(e).with_context(|| format!("cannot read `{}`", path.display())),
-    };
-    let doc: Value = match &old {
-        Some(t) if !t.trim().is_empty() => serde_json::from_str(t)
-            .with_context(|| format!("`{}` is not JSON; not touching it", path.display()))?,
-        _ => json!({}),
-    };
+    let (old, doc) = read_settings(&path)?;
     let mut new = apply(doc.clone(), args.agent, &command, args.uninstall)?;
     if args.sandbox || args.uninstall {
         crate::init_sandbox::apply(&mut new, args)?;

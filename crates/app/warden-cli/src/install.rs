@@ -360,16 +360,7 @@ fn start(l: &Layout) -> Result<()> {
 
 /// Read a JSON settings file (missing: `{}`), change it, back it up and write it back.
 fn edit_json(path: &Path, f: impl FnOnce(Value) -> Result<Value>) -> Result<()> {
-    let old = match std::fs::read_to_string(path) {
-        Ok(t) => Some(t),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-        Err(e) => return Err(e).with_context(|| format!("cannot read `{}`", path.display())),
-    };
-    let doc: Value = match &old {
-        Some(t) if !t.trim().is_empty() => serde_json::from_str(t)
-            .with_context(|| format!("`{}` is not JSON; not touching it", path.display()))?,
-        _ => json!({}),
-    };
+    let (old, doc) = crate::init::read_settings(path)?;
     let new = f(doc.clone())?;
     if new == doc && old.is_some() {
         return Ok(());

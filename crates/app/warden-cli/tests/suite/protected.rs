@@ -81,24 +81,7 @@ impl Deployment {
         let (mon, agent) = users()?;
         let root = tempfile::tempdir().unwrap();
         std::fs::set_permissions(root.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
-        let r = root.path().to_str().unwrap();
-        let out = Command::new(env!("CARGO_BIN_EXE_warden"))
-            .args([
-                "install",
-                "--root",
-                r,
-                "--user",
-                AGENT_USER,
-                "--monitor-user",
-                MONITOR_USER,
-            ])
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "install: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        install("install", root.path());
         std::fs::write(root.path().join("etc/warden/policy.yaml"), policy).unwrap();
         let agent_home = root.path().join("home/agent");
         std::fs::create_dir_all(agent_home.join(".ssh")).unwrap();
@@ -239,6 +222,27 @@ fn spawn_monitor(root: &Path, mon: (u32, u32)) -> Child {
         .stdout(Stdio::null())
         .stderr(Stdio::piped());
     cmd.spawn().unwrap()
+}
+
+/// `warden install` or `warden uninstall` on a test root, as root; panics on failure.
+fn install(verb: &str, root: &Path) {
+    let out = Command::new(env!("CARGO_BIN_EXE_warden"))
+        .args([
+            verb,
+            "--root",
+            root.to_str().unwrap(),
+            "--user",
+            AGENT_USER,
+            "--monitor-user",
+            MONITOR_USER,
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{verb}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 fn setpriv(who: (u32, u32)) -> Command {
@@ -473,24 +477,7 @@ fn the_agent_cannot_stop_rewire_or_edit_the_monitor() {
     assert_eq!(status("monitor"), Some(json!("ok")), "{checks}");
 
     // A second install changes nothing that matters (the append-only witness included).
-    let r = d.root.path().to_str().unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_warden"))
-        .args([
-            "install",
-            "--root",
-            r,
-            "--user",
-            AGENT_USER,
-            "--monitor-user",
-            MONITOR_USER,
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "second install: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    install("install", d.root.path());
     let managed: Value = serde_json::from_str(
         &std::fs::read_to_string(d.at("etc/claude-code/managed-settings.json")).unwrap(),
     )
@@ -767,24 +754,7 @@ fn a_second_monitor_changes_nothing_and_the_witness_cannot_be_cut() {
     assert!(kinds.contains(&"truncated"), "{report}");
 
     // Uninstall reverses the deployment and keeps the audit log.
-    let r = d.root.path().to_str().unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_warden"))
-        .args([
-            "uninstall",
-            "--root",
-            r,
-            "--user",
-            AGENT_USER,
-            "--monitor-user",
-            MONITOR_USER,
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "uninstall: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    install("uninstall", d.root.path());
     assert!(!d.at("etc/systemd/system/warden.service").exists());
     assert!(!d.at("etc/warden/client.json").exists());
     let managed = std::fs::read_to_string(d.at("etc/claude-code/managed-settings.json")).unwrap();
