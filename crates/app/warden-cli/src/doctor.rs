@@ -249,22 +249,23 @@ fn which(program: &str) -> bool {
             .is_some_and(|p| std::env::split_paths(&p).any(|d| d.join(program).is_file()))
 }
 
-/// Whether the kernel offers Landlock (the sandbox of `warden exec`).
+/// What the kernel sandbox of `warden exec` can enforce here.
 fn landlock() -> Check {
-    let lsm = std::fs::read_to_string("/sys/kernel/security/lsm").unwrap_or_default();
-    if lsm.split(',').any(|m| m.trim() == "landlock") {
-        check(
-            "sandbox",
-            Level::Ok,
-            "Landlock is enabled in this kernel".into(),
-            None,
-        )
-    } else {
-        check(
+    let abi = warden_sandbox::kernel_abi();
+    let missing = warden_sandbox::missing_rights(abi);
+    match (abi, missing.is_empty()) {
+        (0, _) => check(
             "sandbox",
             Level::Warn,
-            "Landlock is not listed in /sys/kernel/security/lsm: the kernel sandbox cannot confine file access".into(),
-            Some("boot with lsm=...,landlock (Linux 5.13 or later)"),
-        )
+            "no Landlock in this kernel: `warden exec` cannot confine file access (network and seccomp layers still apply)".into(),
+            Some("a kernel with Landlock (Linux 5.13 or later, `lsm=...,landlock`)"),
+        ),
+        (abi, true) => check("sandbox", Level::Ok, format!("Landlock ABI {abi}: every layer of `warden exec` is enforced"), None),
+        (abi, false) => check(
+            "sandbox",
+            Level::Warn,
+            format!("Landlock ABI {abi}: not enforced here: {}", missing.join("; ")),
+            Some("a newer kernel"),
+        ),
     }
 }
