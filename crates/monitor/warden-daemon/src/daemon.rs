@@ -209,6 +209,21 @@ pub(crate) struct Ctx {
     pub(crate) session: Option<String>,
     pub(crate) subagent: Option<String>,
     pub(crate) tool_use_id: Option<String>,
+    /// The agent's permission mode when it runs one in which its own prompt would approve by
+    /// itself (`bypassPermissions`, `acceptEdits`, `dontAsk`...): an ask handed to that prompt
+    /// reaches nobody.
+    pub(crate) unattended: Option<String>,
+}
+
+/// The permission mode of a hook payload when the agent's own prompt cannot be trusted to
+/// reach a person: anything but Claude Code's `default` and `plan` (absent: a client without
+/// modes, whose prompt is its own affair).
+fn unattended_mode(payload: &Value) -> Option<String> {
+    payload
+        .get("permission_mode")
+        .and_then(Value::as_str)
+        .filter(|m| !matches!(*m, "default" | "plan"))
+        .map(str::to_string)
 }
 
 /// Cut long strings inside a value so one tool output cannot bloat the log.
@@ -338,6 +353,7 @@ impl Daemon {
             session,
             subagent,
             tool_use_id: p.tool_use_id.clone(),
+            unattended: unattended_mode(&payload),
         };
         let workspace = env.workspace.clone().or_else(|| p.cwd.clone());
         match event.as_str() {
@@ -492,6 +508,7 @@ impl Daemon {
             event: "Check".into(),
             session: self.state().root(session.as_deref()),
             subagent: None,
+            unattended: None,
             tool_use_id: None,
         };
         let policy = self.policies.for_workspace(penv.workspace.as_deref());
@@ -632,6 +649,13 @@ impl Daemon {
                 decision = d;
                 msg = format!("{msg} ({m})");
             }
+        }
+        // An ask handed back to the agent's own prompt must reach a person, or it is a deny.
+        if let (Decision::Ask, Some(mode)) = (decision, ctx.unattended.as_deref()) {
+            decision = Decision::Deny;
+            msg = format!(
+                "{msg} (this needs a person's approval, and the agent runs in `{mode}` mode, where its own prompt would approve it by itself: denied; a person can approve it with `warden approvals`, or run the agent in its default mode)"
+            );
         }
         let updated = if decision == Decision::Modify {
             verdict.updated_input(lowered.tool_input.as_ref())

@@ -95,6 +95,7 @@ impl Daemon {
             session,
             subagent: None,
             tool_use_id: None,
+            unattended: None,
         };
         let policy = self.policies.for_workspace(penv.workspace.as_deref());
         self.gate_with(&ctx, Ok(lowered), policy, pending, &call.facts)

@@ -969,3 +969,33 @@ fn status_is_for_people_and_json_on_request() {
     assert_eq!(r.stderr.lines().count(), 1, "{}", r.stderr);
     assert!(r.stderr.contains("warden serve"), "{}", r.stderr);
 }
+
+#[test]
+fn an_ask_that_cannot_reach_a_person_is_a_deny() {
+    let h = home();
+    std::fs::write(h.path().join("ask.yaml"), ASK_POLICY).unwrap();
+    let pol = h.path().join("ask.yaml");
+    // Asks go back to the agent's own prompt (no approvals at the monitor).
+    let m = Monitor::start(
+        h.path(),
+        &["--policy", pol.to_str().unwrap(), "--no-approvals"],
+    );
+    let cwd = h.path().join("project");
+    let with_mode = |mode: &str| {
+        let mut p: Value = serde_json::from_slice(&payload(
+            "s-mode",
+            "Bash",
+            json!({"command": "deploy prod"}),
+            &cwd,
+        ))
+        .unwrap();
+        p["permission_mode"] = json!(mode);
+        serde_json::to_vec(&p).unwrap()
+    };
+    assert_eq!(decision(&m.hook(&with_mode("default"))), "ask");
+    for mode in ["bypassPermissions", "acceptEdits", "dontAsk"] {
+        let r = m.hook(&with_mode(mode));
+        assert_eq!(decision(&r), "deny", "{mode}");
+        assert!(r.stdout.contains(mode), "{}", r.stdout);
+    }
+}
