@@ -588,9 +588,31 @@ fn compile_match(ib: &mut IndexBuilder, ctx: &mut Ctx<'_>, m: &MatchSpec, at: &s
         c.push(Cond::Extension(ctx.globs(g, &format!("{at}.extension"))));
     }
     for (name, t) in &m.session {
+        let here = format!("{at}.session.{name}");
+        match crate::facts::fact_info(name) {
+            None => ctx.err(
+                &here,
+                format!("unknown session fact `{name}`"),
+                Some(match crate::facts::closest(name) {
+                    Some(c) => {
+                        format!("did you mean `{c}`? (`warden policy schema` lists every fact)")
+                    }
+                    None => "`warden policy schema` lists every session fact".into(),
+                }),
+            ),
+            Some(f) => {
+                if let Some(why) = crate::facts::type_error(f.ty, t) {
+                    ctx.err(
+                        &here,
+                        format!("this test on `{name}` can never hold: {why}"),
+                        None,
+                    );
+                }
+            }
+        }
         c.push(Cond::Session {
             name: name.clone(),
-            test: ctx.value_test(t, &format!("{at}.session.{name}")),
+            test: ctx.value_test(t, &here),
         });
     }
     for (i, sub) in m.all.iter().enumerate() {
@@ -989,6 +1011,28 @@ fn check_layers(files: &[LoadedFile], errors: &mut Vec<PolicyError>) {
                 format!("policy format version {} is not supported", f.spec.version),
                 Some("this Warden reads `version: 1`".into()),
             ));
+        }
+        // The facts a rule test runs with must be real facts of the right type.
+        for (ri, r) in f.spec.rules.iter().enumerate() {
+            for (ti, t) in r.tests.iter().enumerate() {
+                for (name, v) in &t.session {
+                    let at = format!("rules[{ri}].tests[{ti}].session.{name}");
+                    let why = match crate::facts::fact_info(name) {
+                        None => Some(format!("unknown session fact `{name}`")),
+                        Some(info) => {
+                            let test = crate::spec::ValueTest {
+                                equals: Some(v.clone()),
+                                ..Default::default()
+                            };
+                            crate::facts::type_error(info.ty, &test)
+                                .map(|w| format!("`{name}` cannot be `{v}`: {w}"))
+                        }
+                    };
+                    if let Some(message) = why {
+                        errors.push(f.text.invalid(f.locator.span(&at), message, None));
+                    }
+                }
+            }
         }
         if f.layer == Layer::Project {
             if !f.spec.disable.is_empty() {

@@ -186,7 +186,7 @@ fn huge_regexes_hit_the_size_limit() {
     match: { tool: t, args: [{ pointer: /x, regex: "\\w{5000}\\w{5000}" }] }
     decision: deny
   - id: session
-    match: { session: { s: { regex: "(?:[0-9a-f]{100}){200}" } } }
+    match: { session: { mcp_server: { regex: "(?:[0-9a-f]{100}){200}" } } }
     decision: deny
   - id: redact
     match: { tool: t }

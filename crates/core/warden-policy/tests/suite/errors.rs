@@ -519,3 +519,27 @@ fn unreadable_files() {
         matches!(&e, PolicyError::Io { source, .. } if source.kind() == std::io::ErrorKind::NotFound)
     );
 }
+
+#[test]
+fn session_facts_are_typed() {
+    // A misspelt fact is an error, not a rule that can never fire.
+    let errors = check_errors(
+        "version: 1\nrules:\n  - id: t.a\n    match: { session: { injection_seeen: { equals: true } } }\n    decision: deny\n",
+        &[want("invalid", "equals: true", 0, "unknown session fact `injection_seeen`")],
+    );
+    assert!(render(&errors[0]).contains("did you mean `injection_seen`"));
+    // Tests a fact's type can never satisfy.
+    check_errors(
+        "version: 1\nrules:\n  - id: t.b\n    match: { session: { drift: { glob: high } } }\n    decision: ask\n  - id: t.c\n    match: { session: { args_from: { equals: untrusted_instructions } } }\n    decision: deny\n  - id: t.d\n    match: { session: { side_effect: { gt: 0.5 } } }\n    decision: deny\n",
+        &[
+            want("invalid", "glob: high", 0, "this test on `drift` can never hold: it is a number: test it with `gt`, `gte`, `lt`, `lte` or `equals`"),
+            want("invalid", "equals: untrusted_instructions", 0, "this test on `args_from` can never hold: it is one of task, untrusted, untrusted_instruction, never `untrusted_instructions`"),
+            want("invalid", "gt: 0.5", 0, "this test on `side_effect` can never hold: it is a boolean: test it with `true`, `false` or `exists`"),
+        ],
+    );
+    // The facts a rule's own test runs with are checked too.
+    check_errors(
+        "version: 1\nrules:\n  - id: t.e\n    match: { session: { untrusted_seen: { equals: true } } }\n    decision: ask\n    tests:\n      - { command: ls, session: { untrusted_sen: true }, expect: ask }\n",
+        &[want("invalid", "true }, expect", 0, "unknown session fact `untrusted_sen`")],
+    );
+}

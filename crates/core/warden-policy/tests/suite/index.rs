@@ -122,7 +122,7 @@ fn gen_rule(r: &mut Rng, i: usize) -> (&'static str, Value) {
         15 => ("opaque", json!({ "opaque": r.chance(70) })),
         16 => (
             "session",
-            json!({ "kind": r.pick(&["exec", "network"]), "session": { "count": { "gte": n } } }),
+            json!({ "kind": r.pick(&["exec", "network"]), "session": { "baseline_score": { "gte": n } } }),
         ),
         17 => (
             "any",
@@ -288,7 +288,7 @@ fn index_fires_exactly_the_rules_a_naive_check_fires() {
     let rules: Vec<(&str, Value)> = (0..2000).map(|i| gen_rule(&mut r, i)).collect();
     let actions: Vec<Action> = (0..400).map(|_| gen_action(&mut r)).collect();
     let mut session = SessionFacts::new();
-    session.insert("count".into(), json!(5));
+    session.insert("baseline_score".into(), json!(5));
 
     let text = |rs: &[&Value]| {
         let mut t = String::from("rules:\n");

@@ -640,30 +640,30 @@ fn session_facts() {
         r#"
 rules:
   - id: tainted
-    match: { kind: network, session: { read_secrets: { equals: true } } }
+    match: { kind: network, session: { private_read: { equals: true } } }
     decision: deny
   - id: busy
-    match: { session: { tool_calls: { gte: 100 } } }
+    match: { session: { baseline_score: { gte: 0.9 } } }
     decision: ask
   - id: anonymous
-    match: { kind: exec, session: { user: { exists: false } } }
+    match: { kind: exec, session: { mcp_server: { exists: false } } }
     decision: ask
 "#,
     );
     let mut s = SessionFacts::new();
     let n = net("h.example", None, false);
     assert_eq!(fired(&p, std::slice::from_ref(&n), &s), NONE);
-    s.insert("read_secrets".into(), json!(true));
+    s.insert("private_read".into(), json!(true));
     assert_eq!(fired(&p, std::slice::from_ref(&n), &s), ["tainted"]);
-    s.insert("tool_calls".into(), json!(100));
+    s.insert("baseline_score".into(), json!(0.95));
     assert_eq!(fired(&p, std::slice::from_ref(&n), &s), ["busy", "tainted"]);
-    s.insert("read_secrets".into(), json!(false));
+    s.insert("private_read".into(), json!(false));
     assert_eq!(fired(&p, &[n], &s), ["busy"]);
     assert_eq!(fired(&p, &[exec(&["ls"])], &s), ["anonymous", "busy"]);
-    s.insert("user".into(), json!("dev"));
+    s.insert("mcp_server".into(), json!("dev"));
     assert_eq!(fired(&p, &[exec(&["ls"])], &s), ["busy"]);
     let v = p.evaluate(&[exec(&["ls"])], &s);
-    assert_eq!(v.rules[0].facts, ["session fact `tool_calls` = 100"]);
+    assert_eq!(v.rules[0].facts, ["session fact `baseline_score` = 0.95"]);
 }
 
 #[test]
