@@ -33,6 +33,12 @@ const MAX_FANOUT: usize = 64;
 /// Lower a shell command line into actions, normalised in `env`. Never fails: what cannot be
 /// understood is returned as an opaque exec action.
 pub fn lower(command: &str, env: &PathEnv) -> Vec<Action> {
+    // One-time set-up (the program table, the detectors, this thread's parser) happens before
+    // the budget starts: on a cold, loaded start it took more than the whole budget, and the
+    // first command lowered turned opaque (a baseline self-test then failed and the monitor
+    // refused to start).
+    crate::build_detectors();
+    crate::syntax::warm();
     let mut l = Lowerer {
         deadline: Some(crate::budget::Budget::start(LOWER_BUDGET)),
         // Live (the filesystem is the agent's): scripts a command runs are read.

@@ -101,6 +101,20 @@ thread_local! {
     static PARSER: RefCell<Option<Parser>> = const { RefCell::new(None) };
 }
 
+/// Create this thread's parser now, if it has none: set-up is not a command's cost, so it must
+/// not run inside a command's time budget.
+pub(crate) fn warm() {
+    PARSER.with(|cell| {
+        let mut slot = cell.borrow_mut();
+        if slot.is_none() {
+            let mut p = Parser::new();
+            if p.set_language(&tree_sitter_bash::LANGUAGE.into()).is_ok() {
+                *slot = Some(p);
+            }
+        }
+    });
+}
+
 /// Parse `src` as bash.
 ///
 /// The grammar's C scanner passes characters beyond ASCII to C `ctype` functions, which is
