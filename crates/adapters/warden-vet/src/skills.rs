@@ -254,27 +254,35 @@ pub fn commands(skill: &Skill) -> Vec<SkillCommand> {
 }
 
 fn hook_commands(doc: &Value, rel: &str, out: &mut Vec<SkillCommand>) {
+    for (event, i, command) in settings_hooks(doc) {
+        out.push(SkillCommand {
+            location: format!("{rel}#/hooks/{event}/{i}"),
+            command,
+            events: vec![event],
+        });
+    }
+}
+
+/// Every command hook in a Claude Code-style settings or hooks document (`hooks.EVENT[i].hooks[].command`):
+/// the event, the group's index and the command.
+pub fn settings_hooks(doc: &Value) -> Vec<(String, usize, String)> {
+    let mut out = Vec::new();
     let Some(hooks) = doc.get("hooks").and_then(Value::as_object) else {
-        return;
+        return out;
     };
     for (event, groups) in hooks {
         for (i, g) in groups.as_array().into_iter().flatten().enumerate() {
-            for h in g
+            let list = g
                 .get("hooks")
                 .and_then(Value::as_array)
                 .into_iter()
-                .flatten()
-            {
-                if let Some(c) = h.get("command").and_then(Value::as_str) {
-                    out.push(SkillCommand {
-                        location: format!("{rel}#/hooks/{event}/{i}"),
-                        command: c.to_string(),
-                        events: vec![event.clone()],
-                    });
-                }
+                .flatten();
+            for c in list.filter_map(|h| h.get("command").and_then(Value::as_str)) {
+                out.push((event.clone(), i, c.to_string()));
             }
         }
     }
+    out
 }
 
 /// Skill and plugin roots in the usual places: Claude Code's user and project skills, its

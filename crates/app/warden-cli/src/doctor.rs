@@ -148,23 +148,11 @@ fn reachable(t: &warden_daemon::target::Target, timeout: Duration) -> Check {
 fn warden_hooks(path: &Path) -> Option<Vec<String>> {
     let text = std::fs::read_to_string(path).ok()?;
     let doc: Value = serde_json::from_str(&text).ok()?;
-    let mut cmds = Vec::new();
-    for groups in doc.get("hooks")?.as_object()?.values() {
-        for g in groups.as_array().into_iter().flatten() {
-            for h in g
-                .get("hooks")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-            {
-                if let Some(c) = h.get("command").and_then(Value::as_str) {
-                    if c.contains("warden") {
-                        cmds.push(c.to_string());
-                    }
-                }
-            }
-        }
-    }
+    let cmds: Vec<String> = warden_vet::skills::settings_hooks(&doc)
+        .into_iter()
+        .map(|(_, _, c)| c)
+        .filter(|c| c.contains("warden"))
+        .collect();
     Some(cmds)
 }
 

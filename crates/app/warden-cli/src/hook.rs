@@ -106,17 +106,14 @@ fn answer(args: &HookArgs) -> Result<Option<Value>> {
         Err(e @ (ClientError::Unreachable { .. } | ClientError::Timeout(_)))
             if !warden_adapters::claude::carries_action(&payload.hook_event_name, has_tool) =>
         {
-            let entry = json!({
-                "agent": agent_name(args.agent), "event": payload.hook_event_name,
-                "session": payload.session_id, "payload": doc, "unreachable": e.to_string(),
-            });
-            let path = warden_daemon::target::spool(&target.spool_dir, &entry, target.protected)
-                .map_err(|s| anyhow::anyhow!(s))?;
-            eprintln!(
-                "warden: the monitor is unreachable ({e}); `{}` carries no action, so it was recorded in `{}` and not blocked",
-                payload.hook_event_name,
-                path.display()
-            );
+            warden_daemon::target::spool_no_action(
+                &target,
+                agent_name(args.agent),
+                &payload.hook_event_name,
+                &doc,
+                &e.to_string(),
+            )
+            .map_err(|s| anyhow::anyhow!(s))?;
             Ok(None)
         }
         Err(e) if target.protected => Err(anyhow::anyhow!(

@@ -132,7 +132,11 @@ fn run(agent: &str, target: &Target) -> Result<Option<Value>, String> {
         Err(e @ (ClientError::Unreachable { .. } | ClientError::Timeout(_)))
             if !warden_adapters::claude::carries_action(&event, req_has_tool) =>
         {
-            spool_unreachable(agent, &event, &req, target, &e)
+            let Request::Hook { payload, .. } = &req else {
+                return Err("internal: not a hook request".into());
+            };
+            warden_daemon::target::spool_no_action(target, agent, &event, payload, &e.to_string())
+                .map(|_| None)
         }
         Err(e) => Err(format!("{e} ({})", start_hint(target))),
     }
@@ -144,32 +148,6 @@ fn start_hint(target: &Target) -> &'static str {
     } else {
         "start it with `warden serve`"
     }
-}
-
-/// The monitor is unreachable and the event carries no action: record it for the monitor and
-/// let the agent go on.
-fn spool_unreachable(
-    agent: &str,
-    event: &str,
-    req: &Request,
-    target: &Target,
-    e: &ClientError,
-) -> Result<Option<Value>, String> {
-    let Request::Hook { payload, .. } = req else {
-        return Ok(None);
-    };
-    let entry = serde_json::json!({
-        "agent": agent, "event": event,
-        "session": payload.get("session_id"), "payload": payload,
-        "unreachable": e.to_string(),
-    });
-    let path = warden_daemon::target::spool(&target.spool_dir, &entry, target.protected)?;
-    eprintln!(
-        "warden: the monitor is unreachable ({e}); `{event}` carries no action, so it was recorded in `{}` and not blocked ({})",
-        path.display(),
-        start_hint(target)
-    );
-    Ok(None)
 }
 
 /// Run `warden hook ARGS...` (the full binary next to this one, else on PATH) in this process.

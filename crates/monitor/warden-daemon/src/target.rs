@@ -146,3 +146,24 @@ pub fn spool(dir: &Path, entry: &serde_json::Value, protected: bool) -> Result<P
         .map_err(|e| format!("cannot spool to `{}`: {e}", path.display()))?;
     Ok(path)
 }
+
+/// The monitor is unreachable and a hook event carries no action: leave it in the target's
+/// spool for the monitor, and say so on stderr. The hook then lets the agent go on.
+pub fn spool_no_action(
+    target: &Target,
+    agent: &str,
+    event: &str,
+    payload: &serde_json::Value,
+    unreachable: &str,
+) -> Result<PathBuf, String> {
+    let entry = serde_json::json!({
+        "agent": agent, "event": event, "session": payload.get("session_id"),
+        "payload": payload, "unreachable": unreachable,
+    });
+    let path = spool(&target.spool_dir, &entry, target.protected)?;
+    eprintln!(
+        "warden: the monitor is unreachable ({unreachable}); `{event}` carries no action, so it was recorded in `{}` and not blocked",
+        path.display()
+    );
+    Ok(path)
+}
