@@ -157,6 +157,12 @@ pub fn run(cmd: AuditCommand) -> Result<Code> {
             out.flush()?;
             Ok(Code::Ok)
         }
+        AuditCommand::Call {
+            tool_use_id,
+            session,
+            state_dir,
+            json,
+        } => crate::audit_call::show(&dir(state_dir), &tool_use_id, session, json),
         AuditCommand::Export {
             state_dir,
             format,

@@ -218,6 +218,11 @@ pub struct ServeArgs {
     /// Also witness every checkpoint in this file (besides `witness.log` and syslog).
     #[arg(long, value_name = "PATH")]
     pub witness_file: Option<PathBuf>,
+    /// Switch kernel audit on when it is off, so that Landlock logs what each sandbox refuses
+    /// and the monitor records it under the call (needs CAP_AUDIT_CONTROL; reading the log
+    /// needs CAP_AUDIT_READ, which the protected deployment's unit grants).
+    #[arg(long)]
+    pub kernel_audit: bool,
     /// Policies.
     #[command(flatten)]
     pub policy: PolicyArgs,
@@ -306,6 +311,22 @@ pub enum AuditCommand {
         /// Which records.
         #[command(flatten)]
         filter: FilterArgs,
+    },
+    /// One tool call, declared against observed: what the analysis saw and decided, beside what
+    /// its kernel sandbox ran and refused (the monitor records both under the call's
+    /// tool_use_id).
+    Call {
+        /// The call's tool_use_id.
+        tool_use_id: String,
+        /// Only in this session (tool_use_ids are unique per client, not across clients).
+        #[arg(long)]
+        session: Option<String>,
+        /// The state directory.
+        #[arg(long, env = "WARDEN_STATE_DIR", value_name = "DIR")]
+        state_dir: Option<PathBuf>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
     },
     /// Export records for a SIEM.
     Export {

@@ -162,7 +162,14 @@ fn run_inner(args: &ExecArgs) -> Result<u8> {
         .enable_all()
         .build()
         .context("cannot start the runtime")?;
-    let outcome = match rt.block_on(warden_sandbox::run(req)) {
+    // The monitor hears of the command while it runs (its pid names the Landlock domain whose
+    // refusals the kernel logs), so the round trip overlaps the command.
+    let mut started = None;
+    let result = rt.block_on(warden_sandbox::run_with(req, |pid| {
+        started = Some(tell_started(args, pid));
+    }));
+    let started_ok = started.map(|h| h.join().unwrap_or(false)).unwrap_or(false);
+    let outcome = match result {
         Ok(o) => o,
         Err(SandboxError::Spawn { program, source })
             if source.kind() == std::io::ErrorKind::NotFound =>
@@ -173,7 +180,7 @@ fn run_inner(args: &ExecArgs) -> Result<u8> {
         Err(e) => return Err(e.into()),
     };
     tell(&outcome, args.report);
-    report_to_monitor(args, &outcome);
+    report_to_monitor(args, &outcome, started_ok);
     Ok(exit_code(outcome.status))
 }
 
@@ -211,9 +218,32 @@ fn exit_code(status: std::process::ExitStatus) -> u8 {
     }
 }
 
+/// Tell the monitor a command started (its pid and command line) on a thread of its own;
+/// `true` once the monitor took it.
+fn tell_started(args: &ExecArgs, pid: u32) -> std::thread::JoinHandle<bool> {
+    let req = Request::SandboxReport {
+        session: args.session.clone(),
+        tool_use_id: args.tool_use_id.clone(),
+        denied: Vec::new(),
+        report: json!({
+            "phase": "started", "pid": pid,
+            "command": args.command.iter().map(|a| a.to_string_lossy()).collect::<Vec<_>>(),
+        }),
+    };
+    let socket = args.connect.socket();
+    let timeout = args.connect.timeout.min(std::time::Duration::from_secs(2));
+    std::thread::spawn(move || {
+        matches!(
+            client::call(&socket, &req, timeout, |_, _| {}),
+            Ok(Response::Ok { .. })
+        )
+    })
+}
+
 /// Send the report to the monitor under the call's session and tool_use_id; when the monitor
-/// is unreachable, append it to the observations file in the state directory.
-fn report_to_monitor(args: &ExecArgs, o: &Outcome) {
+/// is unreachable, append it to the observations file in the state directory. When the monitor
+/// already heard of the command and the proxy refused nothing, there is nothing more to say.
+fn report_to_monitor(args: &ExecArgs, o: &Outcome, started: bool) {
     let denied: Vec<String> = o
         .report
         .egress
@@ -221,10 +251,12 @@ fn report_to_monitor(args: &ExecArgs, o: &Outcome) {
         .iter()
         .map(|r| format!("connect {}:{}", r.host, r.port))
         .collect();
-    if args.session.is_none() && denied.is_empty() {
+    if denied.is_empty() && (started || args.session.is_none()) {
         return;
     }
     let report = json!({
+        "phase": "ended",
+        "pid": o.pid,
         "command": args.command.iter().map(|a| a.to_string_lossy()).collect::<Vec<_>>(),
         "exit": exit_code(o.status),
         "report": o.report,

@@ -133,7 +133,11 @@ RuntimeDirectory=warden
 RuntimeDirectoryMode=0755
 RuntimeDirectoryPreserve=yes
 Environment=WARDEN_LOG=info
-ExecStart={warden} serve --protected --state-dir {state} --socket {sock} --socket-mode 666 --allow-uid {agent_uid} --spool-dir {spool} --managed-policy {managed} --log-json
+ExecStart={warden} serve --protected --state-dir {state} --socket {sock} --socket-mode 666 --allow-uid {agent_uid} --spool-dir {spool} --managed-policy {managed} --log-json --kernel-audit
+# Landlock logs each refusal of a tool sandbox to the kernel audit log: the monitor reads it
+# (CAP_AUDIT_READ) and switches audit on when it is off (CAP_AUDIT_CONTROL).
+AmbientCapabilities=CAP_AUDIT_READ CAP_AUDIT_CONTROL
+CapabilityBoundingSet=CAP_AUDIT_READ CAP_AUDIT_CONTROL
 KillSignal=SIGTERM
 TimeoutStopSec=10
 Restart=always
@@ -147,7 +151,7 @@ PrivateDevices=yes
 ProtectKernelTunables=yes
 ProtectKernelModules=yes
 ProtectControlGroups=yes
-RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6
+RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6 AF_NETLINK
 RestrictNamespaces=yes
 LockPersonality=yes
 MemoryDenyWriteExecute=yes

@@ -4,6 +4,7 @@
 //! mapped in one place, [`exit`].
 
 mod admin;
+mod audit_call;
 mod audit_cmd;
 mod bench;
 mod bench_exec;

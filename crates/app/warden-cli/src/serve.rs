@@ -81,6 +81,7 @@ pub fn run(args: ServeArgs) -> Result<Code> {
     config.checkpoint_interval = args.checkpoint_interval;
     config.protected = args.protected;
     config.witness_file = args.witness_file.clone();
+    config.kernel_audit = args.kernel_audit;
     init_tracing(args.log_json);
     // Every detector is built now: one that cannot be built stops the monitor here instead of
     // leaving a gap later.

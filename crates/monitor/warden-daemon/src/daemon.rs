@@ -51,6 +51,9 @@ pub struct Config {
     pub protected: bool,
     /// Extra files the witness of each checkpoint goes to (besides `witness.log` and syslog).
     pub witness_file: Option<PathBuf>,
+    /// Switch kernel audit on at start when it is off, so that Landlock logs what the sandbox
+    /// refuses (needs `CAP_AUDIT_CONTROL`; the protected deployment's unit grants it).
+    pub kernel_audit: bool,
 }
 
 impl Config {
@@ -71,6 +74,7 @@ impl Config {
             checkpoint_interval: Duration::from_secs(10),
             protected: false,
             witness_file: None,
+            kernel_audit: false,
         }
     }
 
@@ -115,6 +119,8 @@ pub struct Daemon {
     pub(crate) state: Mutex<State>,
     pub(crate) writer: Writer,
     ids: AtomicU64,
+    /// The kernel's record of what sandboxes refused (or why it cannot be read).
+    pub(crate) kernel: std::sync::OnceLock<Result<warden_sandbox::LandlockLog, String>>,
 }
 
 use crate::follow::text_of;
@@ -261,6 +267,7 @@ impl Daemon {
             state: Mutex::new(state),
             writer,
             ids: AtomicU64::new(0),
+            kernel: std::sync::OnceLock::new(),
         }
     }
 
@@ -726,6 +733,14 @@ impl Daemon {
         };
         let key = ProfileKey::of(first);
         let mut st = self.state();
+        if let Some(cmd) = lowered
+            .tool_input
+            .as_ref()
+            .and_then(|i| i.get("command"))
+            .and_then(Value::as_str)
+        {
+            st.remember_shell(ctx.session.clone(), ctx.tool_use_id.clone(), cmd, now_ms());
+        }
         // Scored (and the score recorded) when the call was gated; here it only teaches.
         st.baselines.observe(&key, &lowered.actions, now_u64());
         if let Some(s) = ctx
@@ -1063,6 +1078,7 @@ impl Daemon {
             "pending_approvals": st.pending.len(),
             "grants": st.grants.len(),
             "sessions_followed": st.sessions.len(),
+            "kernel_refusals": self.kernel_status(),
             "rebuilt_from_log": st.rebuilt,
             "baselines": st.baselines.keys().map(|k| st.baselines.summary(k)).collect::<Vec<_>>(),
         })

@@ -28,6 +28,7 @@ use std::path::PathBuf;
 pub use daemon::{fingerprint, message, path_env, Config, Daemon};
 pub use lock::{StateLock, LOCK_FILE};
 pub use policy::{Policies, PolicyLoader};
+pub use sandbox::{SandboxReport, SANDBOX_AGENT};
 pub use server::{ingest_spool, serve};
 pub use state::ApprovalView;
 

@@ -121,6 +121,7 @@ pub async fn serve(config: Config, loader: Arc<dyn PolicyLoader>) -> Result<(), 
         None => None,
     };
     let _watcher = watch_policies(daemon.clone());
+    daemon.start_kernel_log();
 
     let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
         .map_err(io("signal"))?;
@@ -324,7 +325,12 @@ async fn refuse(d: &Daemon, req: &Request, who: Peer, why: &str, message: String
     Response::Error { message }
 }
 
-async fn handle(d: &Daemon, req: Request, who: Peer, pending: &mpsc::Sender<Response>) -> Response {
+async fn handle(
+    d: &Arc<Daemon>,
+    req: Request,
+    who: Peer,
+    pending: &mpsc::Sender<Response>,
+) -> Response {
     let by = format!("uid:{}", who.uid);
     // A process inside a tool sandbox may ask for a decision, nothing else: it must not speak
     // as the agent runtime (forged prompts or tool calls) nor as the MCP gateway.
@@ -388,7 +394,12 @@ async fn handle(d: &Daemon, req: Request, who: Peer, pending: &mpsc::Sender<Resp
             denied,
             report,
         } => ok(d
-            .sandbox_report(session, tool_use_id, &denied, &report)
+            .sandbox_report(crate::sandbox::SandboxReport {
+                session,
+                tool_use_id,
+                denied,
+                report,
+            })
             .await),
         Request::Approvals { all } => {
             ok(serde_json::to_value(d.approvals(all)).map_err(|e| e.to_string()))

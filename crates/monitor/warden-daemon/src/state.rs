@@ -74,7 +74,87 @@ pub(crate) struct State {
     pub baselines: warden_session::baseline::Baselines,
     /// What the start-up rebuild read, for `warden status`.
     pub rebuilt: Option<crate::follow::Rebuilt>,
+    /// Recent allowed shell commands, newest last: a sandbox report that names no session is
+    /// attributed to the call whose command it ran.
+    pub recent_shell: std::collections::VecDeque<ShellCall>,
+    /// Sandboxed children seen in reports: pid -> the call they belong to.
+    pub sandbox_calls: std::collections::VecDeque<(u32, Option<String>, Option<String>)>,
 }
+
+/// An allowed shell command, for attributing its sandbox report.
+#[derive(Debug, Clone)]
+pub(crate) struct ShellCall {
+    pub session: Option<String>,
+    pub tool_use_id: Option<String>,
+    pub command: String,
+    pub at_ms: i64,
+    pub claimed: bool,
+}
+
+/// Shell commands remembered for attribution.
+const RECENT_SHELL: usize = 256;
+/// How long a command waits for its sandbox report.
+const SHELL_REPORT_WINDOW_MS: i64 = 30 * 60 * 1000;
+
+impl State {
+    /// Remember an allowed shell command.
+    pub(crate) fn remember_shell(
+        &mut self,
+        session: Option<String>,
+        tool_use_id: Option<String>,
+        command: &str,
+        at_ms: i64,
+    ) {
+        if self.recent_shell.len() >= RECENT_SHELL {
+            self.recent_shell.pop_front();
+        }
+        self.recent_shell.push_back(ShellCall {
+            session,
+            tool_use_id,
+            command: command.chars().take(64 * 1024).collect(),
+            at_ms,
+            claimed: false,
+        });
+    }
+
+    /// The call a sandboxed child was attributed to by an earlier report of it.
+    pub(crate) fn sandbox_call(&self, pid: u32) -> Option<(Option<String>, Option<String>)> {
+        self.sandbox_calls
+            .iter()
+            .rev()
+            .find(|(p, _, _)| *p == pid)
+            .map(|(_, s, t)| (s.clone(), t.clone()))
+    }
+
+    /// Remember which call a sandboxed child belongs to.
+    pub(crate) fn remember_sandbox_call(
+        &mut self,
+        pid: u32,
+        session: Option<String>,
+        tool_use_id: Option<String>,
+    ) {
+        if self.sandbox_calls.len() >= RECENT_SHELL {
+            self.sandbox_calls.pop_front();
+        }
+        self.sandbox_calls.push_back((pid, session, tool_use_id));
+    }
+
+    /// The newest unclaimed allowed call whose command the sandboxed command line runs: the
+    /// client wraps it (Claude Code: `eval '<command>' ...`), so it appears verbatim or with its
+    /// single quotes escaped. Claimed once.
+    pub(crate) fn claim_shell(&mut self, ran: &str, now_ms: i64) -> Option<ShellCall> {
+        let escaped = |c: &str| c.replace('\'', "'\\''");
+        let hit = self.recent_shell.iter_mut().rev().find(|c| {
+            !c.claimed
+                && now_ms - c.at_ms <= SHELL_REPORT_WINDOW_MS
+                && !c.command.trim().is_empty()
+                && (ran.contains(&c.command) || ran.contains(&escaped(&c.command)))
+        })?;
+        hit.claimed = true;
+        Some(hit.clone())
+    }
+}
+
 
 /// How many sessions' analysis state is kept; the oldest-looking is dropped beyond it.
 pub(crate) const SESSIONS_KEPT: usize = 10_000;
@@ -161,4 +241,25 @@ pub(crate) fn stale_pending(conn: &Connection) -> rusqlite::Result<Vec<String>> 
     let mut stmt = conn.prepare("SELECT id FROM approvals WHERE status = 'pending'")?;
     let ids = stmt.query_map([], |r| r.get::<_, String>(0))?.collect();
     ids
+}
+
+#[cfg(test)]
+mod shell_tests {
+    use super::*;
+
+    #[test]
+    fn reports_are_attributed_to_the_call_they_ran() {
+        let mut st = State::default();
+        st.remember_shell(Some("s1".into()), Some("t1".into()), "cat it's", 1);
+        st.remember_shell(Some("s2".into()), Some("t2".into()), "ls -la", 2);
+        let hit = st.claim_shell("eval 'cat it'\\''s' < /dev/null && pwd -P", 3);
+        assert_eq!(hit.and_then(|c| c.tool_use_id).as_deref(), Some("t1"));
+        // Claimed once; an unrelated command matches nothing; old calls expire.
+        assert!(st.claim_shell("eval 'cat it'\\''s'", 4).is_none());
+        assert!(st.claim_shell("rm -rf /", 4).is_none());
+        assert!(st
+            .claim_shell("ls -la", 2 + SHELL_REPORT_WINDOW_MS + 1)
+            .is_none());
+        assert!(st.claim_shell("ls -la", 5).is_some());
+    }
 }

@@ -13,6 +13,7 @@
 mod child;
 mod error;
 mod fs_rules;
+mod observe;
 mod proxy;
 mod run;
 mod seccomp;
@@ -22,8 +23,9 @@ mod tree;
 pub use child::PROXY_PORT;
 pub use error::SandboxError;
 pub use fs_rules::{kernel_abi, missing_rights};
+pub use observe::{KernelRefusal, LandlockLog, ObserveError, Observed};
 pub use proxy::{EgressLog, Refusal};
-pub use run::{run, ExecRequest, LayerReport, Outcome, Report};
+pub use run::{run, run_with, ExecRequest, LayerReport, Outcome, Report};
 pub use seccomp::DENIED as DENIED_SYSCALLS;
 pub use spec::{fixed_prefix, DenyPath, SandboxSpec, HOST_LISTS};
 pub use tree::{split, PathPattern, Split};

@@ -76,6 +76,9 @@ pub struct Outcome {
     pub stdout: Vec<u8>,
     /// Captured stderr (with `capture`).
     pub stderr: Vec<u8>,
+    /// The sandboxed child's process id: the kernel's audit log names the Landlock domain it
+    /// created by it.
+    pub pid: Option<u32>,
 }
 
 /// Landlock flag: log denials of the programs the command executes (ABI 7).
@@ -253,6 +256,15 @@ fn prepare(spec: &SandboxSpec) -> Result<Prepared, SandboxError> {
 /// Run `req` in the sandbox. Fails (and runs nothing) when a layer cannot be set up, or when a
 /// layer is missing and the policy says `sandbox_missing_layer: refuse`.
 pub async fn run(req: ExecRequest) -> Result<Outcome, SandboxError> {
+    run_with(req, |_| {}).await
+}
+
+/// [`run`], calling `on_start` with the child's pid once it runs (to tell the monitor while the
+/// command runs, rather than after).
+pub async fn run_with(
+    req: ExecRequest,
+    on_start: impl FnOnce(u32),
+) -> Result<Outcome, SandboxError> {
     let Some((program, args)) = req.argv.split_first() else {
         return Err(SandboxError::NoCommand);
     };
@@ -297,6 +309,10 @@ pub async fn run(req: ExecRequest) -> Result<Outcome, SandboxError> {
         }
         None => None,
     };
+    let pid = child.id();
+    if let Some(p) = pid {
+        on_start(p);
+    }
     let out = child.wait_with_output().await.map_err(SandboxError::Wait)?;
     egress.settle(std::time::Duration::from_millis(500)).await;
     if let Some(s) = server {
@@ -308,6 +324,7 @@ pub async fn run(req: ExecRequest) -> Result<Outcome, SandboxError> {
         report: prepared.report,
         stdout: out.stdout,
         stderr: out.stderr,
+        pid,
     })
 }
 

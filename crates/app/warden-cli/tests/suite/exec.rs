@@ -201,3 +201,117 @@ fn the_spec_cache_is_used_and_cannot_be_written_from_inside() {
         .path();
     assert_ne!(std::fs::read_to_string(entry).unwrap(), "{}\n");
 }
+
+/// Reading the kernel's audit log needs CAP_AUDIT_READ: root here (CI is root), the monitor's
+/// ambient capability in the protected deployment.
+fn can_read_kernel_audit() -> bool {
+    let root = rustix::process::geteuid().is_root();
+    if !root {
+        assert!(
+            std::env::var("WARDEN_REQUIRE_ROOT_TESTS").is_err(),
+            "reading the kernel audit log needs root"
+        );
+        eprintln!("skipping: reading the kernel audit log needs root (CAP_AUDIT_READ)");
+    }
+    root
+}
+
+#[test]
+fn the_kernels_refusals_are_recorded_under_the_call_that_ran_them() {
+    if !can_read_kernel_audit() {
+        return;
+    }
+    let h = home();
+    std::fs::create_dir_all(h.path().join(".ssh")).unwrap();
+    std::fs::write(h.path().join(".ssh/id_ed25519"), KEY).unwrap();
+    let pol = h.path().join("watch.yaml");
+    std::fs::write(&pol, WATCH_POLICY).unwrap();
+    let m = Monitor::start(
+        h.path(),
+        &["--policy", pol.to_str().unwrap(), "--kernel-audit"],
+    );
+    let cwd = h.path().join("project");
+    std::fs::write(cwd.join("build.sh"), "echo building\n").unwrap();
+    let call = payload("s7", "Bash", json!({"command": "bash build.sh"}), &cwd);
+    assert_eq!(decision(&m.hook(&call)), "allow");
+    // After the check the script changes: the analysis never saw what runs; the kernel does.
+    std::fs::write(
+        cwd.join("build.sh"),
+        "cat ~/.ssh/id_ed25519; echo '* * * * * root sh -c x' > /etc/warden-test-persist; echo built\n",
+    )
+    .unwrap();
+    let state = m.state.to_str().unwrap();
+    // As Claude Code's shell prefix runs it: the command inside a wrapper of the client's own
+    // (the test's home is under /tmp, so the wrapper's cwd file goes to the project instead).
+    let r = warden_env(
+        h.path(),
+        &[
+            "exec",
+            "--no-discover",
+            "--state-dir",
+            state,
+            "--cwd",
+            cwd.to_str().unwrap(),
+            "--",
+            "/bin/bash",
+            "-c",
+            "eval 'bash build.sh' < /dev/null && pwd -P >| .cwd",
+        ],
+        &[],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stdout.contains("built") && !r.stdout.contains(KEY),
+        "{}",
+        r.stdout
+    );
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    let rec = loop {
+        let recs = m.records(&["--session", "s7"]);
+        if let Some(r) = recs
+            .iter()
+            .find(|r| r["body"]["event"] == "SandboxObserved")
+        {
+            break r.clone();
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "nothing observed: {recs:?}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    };
+    assert_eq!(rec["body"]["tool_use_id"], "t1", "{rec}");
+    let denied = rec["body"]["denied"].to_string();
+    let home = std::fs::canonicalize(h.path()).unwrap();
+    assert!(
+        denied.contains(&format!("read {}/.ssh/id_ed25519", home.display())),
+        "{denied}"
+    );
+    assert!(denied.contains("create in /etc (by "), "{denied}");
+    assert!(!std::path::Path::new("/etc/warden-test-persist").exists());
+    // `warden audit call` shows the call declared against observed.
+    let r = m.warden(&["audit", "call", "t1", "--session", "s7"], b"");
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stdout.contains("declared") && r.stdout.contains("allow"),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("refused: read "), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("beyond what was declared"),
+        "{}",
+        r.stdout
+    );
+    let j = m.warden(&["audit", "call", "t1", "--json"], b"").json();
+    assert!(
+        j["beyond_declared"]
+            .as_array()
+            .is_some_and(|a| a.len() >= 2),
+        "{j}"
+    );
+    // The session now carries the fact: the next command is refused by the policy.
+    let r = m.hook(&call);
+    assert_eq!(decision(&r), "deny", "{}", r.stdout);
+    assert!(r.stdout.contains("session.sandbox-denied"), "{}", r.stdout);
+}
