@@ -59,6 +59,7 @@ pub fn bench(args: &BenchExecArgs) -> Result<Code> {
         spec,
         env: Vec::new(),
         capture: true,
+        ask: None,
     };
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()

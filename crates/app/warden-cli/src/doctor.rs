@@ -75,6 +75,7 @@ pub fn run(args: &DoctorArgs) -> Result<Code> {
     }
     if let Ok(t) = &target {
         out.push(reachable(t, args.connect.timeout));
+        out.extend(observation(t, args.connect.timeout));
     }
     out.push(match load::policy(&args.policy, None) {
         Ok(p) => check(
@@ -142,6 +143,37 @@ fn reachable(t: &warden_daemon::target::Target, timeout: Duration) -> Check {
         ),
         Err(e) => check("monitor", Level::Fail, e.to_string(), Some(fix)),
     }
+}
+
+/// Whether the monitor reads the kernel's record of what sandboxes refused (asked only where
+/// this user may read the monitor's status).
+fn observation(t: &warden_daemon::target::Target, timeout: Duration) -> Option<Check> {
+    let r = client::call_as(
+        &t.socket,
+        &Request::Status,
+        timeout,
+        t.monitor_uid,
+        |_, _| {},
+    );
+    let Ok(Response::Ok { value }) = r else {
+        return None;
+    };
+    let state = value.get("kernel_refusals").and_then(Value::as_str)?;
+    Some(if state.starts_with("observed") {
+        check(
+            "observation",
+            Level::Ok,
+            "the monitor reads what each sandbox refused from the kernel audit log".into(),
+            None,
+        )
+    } else {
+        check(
+            "observation",
+            Level::Warn,
+            format!("file accesses the sandbox refuses are not reported: {state}"),
+            Some("sudo warden install (its monitor reads the kernel audit log)"),
+        )
+    })
 }
 
 /// Warden's hook commands in a settings file, if any.

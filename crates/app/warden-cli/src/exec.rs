@@ -151,12 +151,14 @@ fn run_inner(args: &ExecArgs) -> Result<u8> {
             .with_context(|| format!("cannot run `{}`", program.to_string_lossy()))?;
         return Ok(exit_code(status));
     }
+    let child = std::sync::Arc::new(std::sync::OnceLock::new());
     let req = ExecRequest {
         argv: args.command.clone(),
         cwd,
         spec,
         env: Vec::new(),
         capture: false,
+        ask: Some(egress_ask(args, child.clone())),
     };
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -166,6 +168,7 @@ fn run_inner(args: &ExecArgs) -> Result<u8> {
     // refusals the kernel logs), so the round trip overlaps the command.
     let mut started = None;
     let result = rt.block_on(warden_sandbox::run_with(req, |pid| {
+        let _ = child.set(pid);
         started = Some(tell_started(args, pid));
     }));
     let started_ok = started.map(|h| h.join().unwrap_or(false)).unwrap_or(false);
@@ -216,6 +219,48 @@ fn exit_code(status: std::process::ExitStatus) -> u8 {
         (None, Some(sig)) => u8::try_from(128 + sig).unwrap_or(255),
         (None, None) => 1,
     }
+}
+
+/// The egress proxy's questions about unlisted hosts go to the monitor, which holds them for a
+/// person; no monitor, no answer in time, or any error: refused.
+fn egress_ask(
+    args: &ExecArgs,
+    child: std::sync::Arc<std::sync::OnceLock<u32>>,
+) -> warden_sandbox::EgressAsk {
+    let socket = args.connect.socket();
+    let timeout = args.connect.timeout.min(std::time::Duration::from_secs(5));
+    let (session, tool_use_id) = (args.session.clone(), args.tool_use_id.clone());
+    warden_sandbox::EgressAsk(std::sync::Arc::new(move |host, port, reason| {
+        let req = Request::SandboxEgress {
+            session: session.clone(),
+            tool_use_id: tool_use_id.clone(),
+            pid: child.get().copied(),
+            host,
+            port,
+            reason,
+        };
+        let socket = socket.clone();
+        Box::pin(async move {
+            let asked = tokio::task::spawn_blocking(move || {
+                client::call(&socket, &req, timeout, |id, wait_ms| {
+                    eprintln!(
+                        "warden exec: waiting up to {} s for a person to answer approval {id} (`warden approvals approve {id}`)",
+                        wait_ms / 1000
+                    );
+                })
+            })
+            .await;
+            match asked {
+                Ok(Ok(Response::Answer(a))) if a.decision == warden_policy::Decision::Allow => {
+                    Ok(())
+                }
+                Ok(Ok(Response::Answer(a))) => Err(a.message),
+                Ok(Ok(other)) => Err(format!("the monitor did not answer: {other:?}")),
+                Ok(Err(e)) => Err(format!("nobody could be asked: {e}")),
+                Err(e) => Err(format!("nobody could be asked: {e}")),
+            }
+        })
+    }))
 }
 
 /// Tell the monitor a command started (its pid and command line) on a thread of its own;

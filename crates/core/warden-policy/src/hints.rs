@@ -38,6 +38,8 @@ pub struct SandboxSettings {
     pub mode: SandboxMode,
     /// What to do when a layer is missing.
     pub missing_layer: MissingLayer,
+    /// What the egress proxy does with unlisted hosts (the strictest layer wins).
+    pub unlisted_hosts: crate::UnlistedHosts,
 }
 
 impl Policy {
@@ -103,6 +105,12 @@ impl Policy {
                 .unwrap_or_default(),
             missing_layer: first(&|s| s.sandbox_missing_layer.is_some())
                 .and_then(|f| f.spec.sandbox_missing_layer)
+                .unwrap_or_default(),
+            unlisted_hosts: self
+                .files
+                .iter()
+                .filter_map(|f| f.spec.sandbox_unlisted_hosts)
+                .max()
                 .unwrap_or_default(),
         }
     }

@@ -27,7 +27,7 @@ pub use guide::GUIDE_MAX_CHARS;
 pub use hints::{PathRule, SandboxSettings};
 pub use layers::{Layer, PolicySource, BASELINE_YAML};
 pub use selftest::{test_env, TestFailure, TestReport, TEST_HOME, TEST_WORKSPACE};
-pub use spec::{MissingLayer, SandboxMode, ToolSpec};
+pub use spec::{MissingLayer, SandboxMode, ToolSpec, UnlistedHosts};
 
 /// The JSON Schema of the policy file format, for editors.
 pub fn json_schema() -> serde_json::Value {

@@ -41,6 +41,11 @@ pub struct PolicyFile {
     /// work and report the rest (default), or `refuse` to start the command.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sandbox_missing_layer: Option<MissingLayer>,
+    /// What the sandbox's egress proxy does with a host on none of the allowed lists: `ask` a
+    /// person through the monitor's approvals (default; refused when no monitor answers) or
+    /// `deny` it outright. The strictest layer wins.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sandbox_unlisted_hosts: Option<UnlistedHosts>,
     /// The rules.
     #[serde(default)]
     pub rules: Vec<RuleSpec>,
@@ -89,6 +94,19 @@ pub enum MissingLayer {
     Run,
     /// Refuse to start the command.
     Refuse,
+}
+
+/// What the sandbox's egress proxy does with a host on none of the allowed lists.
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum UnlistedHosts {
+    /// Ask a person through the monitor; refuse when nobody can answer.
+    #[default]
+    Ask,
+    /// Refuse.
+    Deny,
 }
 
 fn one() -> u32 {

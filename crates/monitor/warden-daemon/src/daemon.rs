@@ -754,7 +754,7 @@ impl Daemon {
 
     /// Ask a human (or join the identical pending question): the approval id, the decision and
     /// a note on how it was reached.
-    async fn ask_human(
+    pub(crate) async fn ask_human(
         &self,
         ctx: &Ctx,
         lowered: &Lowered,

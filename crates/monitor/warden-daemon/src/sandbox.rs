@@ -184,3 +184,135 @@ impl Daemon {
             .map(|_| ())
     }
 }
+
+/// The egress proxy's question about a host on none of the lists.
+pub struct EgressQuestion {
+    /// The session the client named.
+    pub session: Option<String>,
+    /// The tool call the client named.
+    pub tool_use_id: Option<String>,
+    /// The sandboxed child.
+    pub pid: Option<u32>,
+    /// The host.
+    pub host: String,
+    /// The port.
+    pub port: u16,
+    /// Why the proxy would refuse it.
+    pub reason: String,
+}
+
+impl Daemon {
+    /// Hold the question for a person (a grant from an earlier "for the session" or "always"
+    /// answer, or an earlier denial in the session, answers it at once), and record the answer.
+    /// Nobody to ask (approvals off) or nobody answering in time: deny.
+    pub async fn sandbox_egress(
+        self: &Arc<Self>,
+        q: EgressQuestion,
+        pending: &tokio::sync::mpsc::Sender<crate::proto::Response>,
+    ) -> crate::proto::Response {
+        use warden_action::{Action, NetworkAction, Operation};
+        use warden_policy::{Decision, Verdict};
+        let (session, tool_use_id) = {
+            let st = self.state();
+            match q.pid.and_then(|p| st.sandbox_call(p)) {
+                Some(call) => call,
+                None => (st.root(q.session.as_deref()), q.tool_use_id.clone()),
+            }
+        };
+        let host: String = q.host.chars().take(253).collect();
+        let action = Action::new(Operation::Network(NetworkAction {
+            method: Some("CONNECT".into()),
+            url: None,
+            host: host.clone(),
+            port: Some(q.port),
+            scheme: Some("tcp".into()),
+            sends_local_data: false,
+        }));
+        let lowered = warden_adapters::Lowered {
+            actions: vec![action],
+            tool: Some(EGRESS_TOOL.into()),
+            tool_input: Some(json!({"host": host, "port": q.port})),
+        };
+        let reason = format!(
+            "a sandboxed command wants to reach `{host}:{}`, which is on none of the policy's host lists ({})",
+            q.port, q.reason
+        );
+        let verdict = Verdict::failed(Decision::Ask, reason.clone());
+        let fp = crate::daemon::fingerprint(lowered.tool.as_deref(), &lowered.actions);
+        let ctx = crate::daemon::Ctx {
+            agent: SANDBOX_AGENT.into(),
+            event: "SandboxEgress".into(),
+            session: session.clone(),
+            subagent: None,
+            tool_use_id: tool_use_id.clone(),
+            unattended: None,
+        };
+        let (grant, denied) = {
+            let st = self.state();
+            (
+                st.grant_for(session.as_deref(), &fp, now_ms()),
+                st.denied.contains(&(session.clone(), fp.clone())),
+            )
+        };
+        let (decision, note, approval) = if let Some(g) = grant {
+            (
+                Decision::Allow,
+                format!("approved earlier: grant {g}"),
+                None,
+            )
+        } else if denied {
+            (
+                Decision::Deny,
+                "a person already denied it in this session".into(),
+                None,
+            )
+        } else if self.config.approvals {
+            let (id, d, m) = self
+                .ask_human(&ctx, &lowered, &verdict, &fp, Some(pending))
+                .await;
+            (d, m, Some(id))
+        } else {
+            (
+                Decision::Deny,
+                "approvals are off: nobody can be asked".into(),
+                None,
+            )
+        };
+        // Only a person's yes lets it through; any other outcome refuses.
+        let decision = if decision == Decision::Allow {
+            Decision::Allow
+        } else {
+            Decision::Deny
+        };
+        let message = format!("{reason}: {note}");
+        let rec = json!({
+            "event": "SandboxEgress", "agent": SANDBOX_AGENT, "tool_use_id": tool_use_id,
+            "tool": EGRESS_TOOL, "decision": decision, "reason": message, "rules": [],
+            "fingerprint": fp, "actions": lowered.actions, "approval": approval,
+        });
+        match self
+            .write(vec![record(Kind::Decision, session, &rec)], Vec::new())
+            .await
+        {
+            Ok(seqs) => crate::proto::Response::Answer(crate::proto::Answer {
+                decision,
+                policy_decision: Decision::Ask,
+                message,
+                updated_input: None,
+                rules: Vec::new(),
+                seq: seqs.first().copied().unwrap_or(0),
+                approval,
+                grant: None,
+                gated: true,
+                nonce: None,
+                context: None,
+            }),
+            Err(e) => crate::proto::Response::Error {
+                message: format!("the answer could not be recorded, so it is refused: {e}"),
+            },
+        }
+    }
+}
+
+/// The tool name egress questions are recorded and approved under.
+pub const EGRESS_TOOL: &str = "sandbox-egress";

@@ -401,6 +401,24 @@ async fn handle(
                 report,
             })
             .await),
+        Request::SandboxEgress {
+            session,
+            tool_use_id,
+            pid,
+            host,
+            port,
+            reason,
+        } => {
+            let r = crate::sandbox::EgressQuestion {
+                session,
+                tool_use_id,
+                pid,
+                host,
+                port,
+                reason,
+            };
+            d.sandbox_egress(r, pending).await
+        }
         Request::Approvals { all } => {
             ok(serde_json::to_value(d.approvals(all)).map_err(|e| e.to_string()))
         }
@@ -447,7 +465,8 @@ fn is_agent_request(req: &Request) -> bool {
         | Request::McpCall { .. }
         | Request::McpResult { .. }
         | Request::McpEvent { .. }
-        | Request::SandboxReport { .. } => true,
+        | Request::SandboxReport { .. }
+        | Request::SandboxEgress { .. } => true,
         Request::Approvals { .. }
         | Request::ApprovalShow { .. }
         | Request::Answer { .. }

@@ -155,7 +155,6 @@ impl State {
     }
 }
 
-
 /// How many sessions' analysis state is kept; the oldest-looking is dropped beyond it.
 pub(crate) const SESSIONS_KEPT: usize = 10_000;
 

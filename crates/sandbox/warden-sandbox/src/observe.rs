@@ -343,7 +343,8 @@ fn field<'a>(fields: &'a [(&str, String)], key: &str) -> Option<&'a str> {
 
 /// Audit writes an untrusted string with a space, quote or control byte as hex.
 fn unhex(v: &str) -> String {
-    let is_hex = v.len() >= 2 && v.len().is_multiple_of(2) && v.bytes().all(|c| c.is_ascii_hexdigit());
+    let is_hex =
+        v.len() >= 2 && v.len().is_multiple_of(2) && v.bytes().all(|c| c.is_ascii_hexdigit());
     // Numbers and ids are hex-looking too; only decode what decodes to a path.
     if is_hex && v.starts_with("2F") {
         let bytes: Option<Vec<u8>> = (0..v.len())

@@ -45,9 +45,30 @@ pub struct EgressLog {
     pub sent: BTreeMap<String, u64>,
 }
 
+/// Asks a person whether the sandbox may reach `host:port` (the refusal reason says why it is
+/// not listed): `Ok` when approved, `Err` with why not.
+pub type AskFn = dyn Fn(
+        String,
+        u16,
+        String,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), String>> + Send>>
+    + Send
+    + Sync;
+
+/// Who the proxy asks about hosts on none of the lists (the monitor, through `warden exec`).
+#[derive(Clone)]
+pub struct EgressAsk(pub Arc<AskFn>);
+
+impl std::fmt::Debug for EgressAsk {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("EgressAsk")
+    }
+}
+
 /// The proxy's rules and log.
 #[derive(Debug)]
 pub struct Egress {
+    ask: Option<EgressAsk>,
     patterns: Vec<(String, String)>,
     rules: std::sync::OnceLock<Vec<(GlobMatcher, String, String)>>,
     log: Mutex<EgressLog>,
@@ -72,8 +93,9 @@ fn is_internal(ip: IpAddr) -> bool {
 impl Egress {
     /// The proxy for `spec`'s allowed hosts. Patterns are compiled on the first connection:
     /// most commands never make one.
-    pub fn new(spec: &SandboxSpec) -> Self {
+    pub fn new(spec: &SandboxSpec, ask: Option<EgressAsk>) -> Self {
         Egress {
+            ask: ask.filter(|_| spec.unlisted_hosts == warden_policy::UnlistedHosts::Ask),
             patterns: spec
                 .allowed_hosts
                 .iter()
@@ -136,6 +158,22 @@ impl Egress {
         Err(format!(
             "host `{host}` is not in the policy's allowed hosts (lists `trusted_hosts`, `sandbox_hosts`)"
         ))
+    }
+
+    /// [`Self::check`], and for a host on none of the lists, a person's answer when the policy
+    /// says ask and someone can be asked. Approved: reachable as listed with its port.
+    async fn admit(&self, host: &str, port: u16) -> Result<Pass, String> {
+        let reason = match self.check(host, port) {
+            Ok(p) => return Ok(p),
+            Err(r) => r,
+        };
+        let Some(ask) = &self.ask else {
+            return Err(reason);
+        };
+        match (ask.0)(host.to_string(), port, reason.clone()).await {
+            Ok(()) => Ok(Pass { with_port: true }),
+            Err(why) => Err(format!("{reason}; {why}")),
+        }
     }
 
     fn refuse(&self, host: &str, port: u16, reason: String) -> Response<Body> {
@@ -230,7 +268,7 @@ async fn handle(egress: &Arc<Egress>, req: Request<Incoming>) -> Response<Body> 
             )
         }
     };
-    let pass = match egress.check(&host, port) {
+    let pass = match egress.admit(&host, port).await {
         Ok(p) => p,
         Err(reason) => return egress.refuse(&host, port, reason),
     };
@@ -313,7 +351,7 @@ async fn tunnel(egress: &Arc<Egress>, req: Request<Incoming>) -> Response<Body> 
     };
     let host = auth.host().trim_matches(['[', ']']).to_ascii_lowercase();
     let port = auth.port_u16().unwrap_or(443);
-    let pass = match egress.check(&host, port) {
+    let pass = match egress.admit(&host, port).await {
         Ok(p) => p,
         Err(reason) => return egress.refuse(&host, port, reason),
     };

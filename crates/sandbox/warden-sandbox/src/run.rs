@@ -32,6 +32,8 @@ pub struct ExecRequest {
     pub env: Vec<(OsString, OsString)>,
     /// Capture stdout and stderr instead of inheriting them.
     pub capture: bool,
+    /// Who the egress proxy asks about unlisted hosts (when the policy says ask).
+    pub ask: Option<crate::proxy::EgressAsk>,
 }
 
 /// One layer of the sandbox and whether it is in force.
@@ -300,7 +302,7 @@ pub async fn run_with(
             None => "not created: the network is not isolated".into(),
         },
     });
-    let egress = Arc::new(Egress::new(&req.spec));
+    let egress = Arc::new(Egress::new(&req.spec, req.ask.clone()));
     let server = match listener {
         Some(l) => {
             l.set_nonblocking(true).map_err(SandboxError::Proxy)?;

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 use warden_action::ActionKind;
-use warden_policy::{Decision, MissingLayer, Policy, SandboxMode};
+use warden_policy::{Decision, MissingLayer, Policy, SandboxMode, UnlistedHosts};
 
 /// A path pattern the sandbox must not let the command read, and the rule behind it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -45,6 +45,9 @@ pub struct SandboxSpec {
     pub missing_layer: MissingLayer,
     /// The policy's sandbox mode.
     pub mode: SandboxMode,
+    /// What the egress proxy does with a host on none of the lists.
+    #[serde(default)]
+    pub unlisted_hosts: UnlistedHosts,
 }
 
 /// Lists whose hosts the egress proxy lets through.
@@ -159,6 +162,7 @@ impl SandboxSpec {
             unenforceable,
             missing_layer: settings.missing_layer,
             mode: settings.mode,
+            unlisted_hosts: settings.unlisted_hosts,
         }
     }
 }

@@ -315,3 +315,174 @@ fn the_kernels_refusals_are_recorded_under_the_call_that_ran_them() {
     assert_eq!(decision(&r), "deny", "{}", r.stdout);
     assert!(r.stdout.contains("session.sandbox-denied"), "{}", r.stdout);
 }
+
+/// A one-shot HTTP server on loopback: the "outside host" the sandbox may only reach with a
+/// person's yes (no network here beyond loopback; loopback hosts are on no list either).
+/// `curl --noproxy ''` sends even a loopback URL through the proxy (the sandbox's `NO_PROXY`
+/// keeps its own loopback local, where nothing listens).
+fn http_server(body: &'static str) -> (u16, std::thread::JoinHandle<()>) {
+    use std::io::{Read, Write};
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = l.local_addr().unwrap().port();
+    let h = std::thread::spawn(move || {
+        l.set_nonblocking(false).unwrap();
+        if let Ok((mut s, _)) = l.accept() {
+            let mut buf = [0u8; 4096];
+            let _ = s.read(&mut buf);
+            let _ = write!(
+                s,
+                "HTTP/1.0 200 OK\r\nContent-Length: {}\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    (port, h)
+}
+
+/// Wait for one pending approval and answer it.
+fn answer_pending(m: &Monitor, verb: &str) -> String {
+    let t = std::time::Instant::now();
+    let list = loop {
+        let l = m.warden(&["approvals", "list"], b"");
+        if l.stdout.contains("pending") || t.elapsed() > std::time::Duration::from_secs(20) {
+            break l;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    let id = list
+        .stdout
+        .split_whitespace()
+        .next()
+        .unwrap_or_default()
+        .to_string();
+    assert!(list.stdout.contains("sandbox-egress"), "{}", list.stdout);
+    let r = m.warden(&["approvals", verb, &id], b"");
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    id
+}
+
+#[test]
+fn an_unlisted_host_is_asked_through_the_monitor_and_a_person_decides() {
+    let h = home();
+    let m = Monitor::start(h.path(), &[]);
+    let state = m.state.to_str().unwrap().to_string();
+    let exec = |port: u16| {
+        let url = format!("http://127.0.0.1:{port}/");
+        warden_env(
+            h.path(),
+            &[
+                "exec",
+                "--no-discover",
+                "--state-dir",
+                &state,
+                "--session",
+                "s5",
+                "--tool-use-id",
+                "t5",
+                "--",
+                "curl",
+                "--noproxy",
+                "",
+                "-sS",
+                &url,
+            ],
+            &[],
+        )
+    };
+    // Approved: the command gets through.
+    let (port, srv) = http_server("hello-from-an-unlisted-host");
+    let (r, _) = std::thread::scope(|s| {
+        let run = s.spawn(|| exec(port));
+        let id = answer_pending(&m, "approve");
+        (run.join().unwrap(), id)
+    });
+    srv.join().unwrap();
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stdout.contains("hello-from-an-unlisted-host"),
+        "{} {}",
+        r.stdout,
+        r.stderr
+    );
+    assert!(r.stderr.contains("waiting up to"), "{}", r.stderr);
+    // Denied: refused, and the reason says a person said no.
+    let (port, _srv) = http_server("never-served");
+    let r = std::thread::scope(|s| {
+        let run = s.spawn(|| exec(port));
+        answer_pending(&m, "deny");
+        run.join().unwrap()
+    });
+    assert!(!r.stdout.contains("never-served"), "{}", r.stdout);
+    assert!(r.stdout.contains("denied by a human"), "{}", r.stdout);
+    let recs = m.records(&["--session", "s5"]);
+    let decisions: Vec<&serde_json::Value> = recs
+        .iter()
+        .filter(|r| r["body"]["event"] == "SandboxEgress")
+        .collect();
+    assert_eq!(decisions.len(), 2, "{recs:?}");
+    assert_eq!(decisions[0]["body"]["decision"], "allow");
+    assert_eq!(decisions[1]["body"]["decision"], "deny");
+}
+
+#[test]
+fn an_unlisted_host_is_refused_when_nobody_can_be_asked() {
+    let h = home();
+    let (port, _srv) = http_server("never-served");
+    let url = format!("http://127.0.0.1:{port}/");
+    // No monitor at all.
+    let r = warden(
+        h.path(),
+        &[
+            "exec",
+            "--no-discover",
+            "--",
+            "curl",
+            "--noproxy",
+            "",
+            "-sS",
+            &url,
+        ],
+        b"",
+    );
+    assert!(!r.stdout.contains("never-served"), "{}", r.stdout);
+    assert!(r.stdout.contains("nobody could be asked"), "{}", r.stdout);
+    // The policy says deny: not even asked.
+    let p = h.path().join("deny.yaml");
+    std::fs::write(&p, "version: 1\nsandbox_unlisted_hosts: deny\n").unwrap();
+    let m = Monitor::start(h.path(), &[]);
+    let state = m.state.to_str().unwrap();
+    let r = warden(
+        h.path(),
+        &[
+            "exec",
+            "--no-discover",
+            "--policy",
+            p.to_str().unwrap(),
+            "--state-dir",
+            state,
+            "--",
+            "curl",
+            "--noproxy",
+            "",
+            "-sS",
+            &url,
+        ],
+        b"",
+    );
+    assert!(!r.stdout.contains("never-served"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("none of") || r.stdout.contains("service of this machine"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        m.warden(&["approvals", "list"], b"")
+            .stdout
+            .trim()
+            .is_empty()
+            || !m
+                .warden(&["approvals", "list"], b"")
+                .stdout
+                .contains("pending")
+    );
+}

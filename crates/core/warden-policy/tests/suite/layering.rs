@@ -316,7 +316,7 @@ fn discover_reads_the_user_and_project_files() {
 
 #[test]
 fn sandbox_settings_come_from_the_highest_layer_and_a_project_cannot_weaken_them() {
-    use warden_policy::{MissingLayer, Policy, SandboxMode, SandboxSettings};
+    use warden_policy::{MissingLayer, Policy, SandboxMode, SandboxSettings, UnlistedHosts};
     let load = |srcs: &[PolicySource]| Policy::compile(srcs).unwrap().sandbox_settings();
     assert_eq!(
         load(&[PolicySource::baseline()]),
@@ -329,13 +329,20 @@ fn sandbox_settings_come_from_the_highest_layer_and_a_project_cannot_weaken_them
             source(
                 Layer::Project,
                 "project.yaml",
-                "sandbox: all\nsandbox_missing_layer: refuse\n"
+                "sandbox: all\nsandbox_missing_layer: refuse\nsandbox_unlisted_hosts: deny\n"
             ),
         ]),
         SandboxSettings {
             mode: SandboxMode::Off,
-            missing_layer: MissingLayer::Refuse
+            missing_layer: MissingLayer::Refuse,
+            unlisted_hosts: UnlistedHosts::Deny,
         }
+    );
+    // The strictest layer wins (the project's `deny` above stands whatever the user says), and the
+    // default is `ask`.
+    assert_eq!(
+        load(&[PolicySource::baseline()]).unlisted_hosts,
+        UnlistedHosts::Ask
     );
     for text in ["sandbox: off\n", "sandbox_missing_layer: run\n"] {
         let errors = errors_of(&[source(Layer::Project, "project.yaml", text)]);

@@ -108,6 +108,7 @@ impl Sandbox {
             .map(|(k, v)| (OsString::from(k), OsString::from(v)))
             .collect(),
             capture: true,
+            ask: None,
         };
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
