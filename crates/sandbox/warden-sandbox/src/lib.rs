@@ -25,7 +25,7 @@ pub use error::SandboxError;
 pub use fs_rules::{kernel_abi, missing_rights};
 pub use observe::{KernelRefusal, LandlockLog, ObserveError, Observed};
 pub use proxy::{AskFn, EgressAsk, EgressLog, Refusal};
-pub use run::{run, run_with, ExecRequest, LayerReport, Outcome, Report};
+pub use run::{run, run_with, ExecRequest, LayerReport, Outcome, Report, Timings};
 pub use seccomp::DENIED as DENIED_SYSCALLS;
 pub use spec::{fixed_prefix, DenyPath, SandboxSpec, HOST_LISTS};
 pub use tree::{split, PathPattern, Split};

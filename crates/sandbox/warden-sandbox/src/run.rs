@@ -58,6 +58,23 @@ pub struct Report {
     pub denied_paths: Vec<String>,
     /// What went through the proxy.
     pub egress: EgressLog,
+    /// Where the time went, in microseconds.
+    pub timings: Timings,
+}
+
+/// Where one sandboxed command's time went, in microseconds.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Timings {
+    /// Splitting the tree along denied paths and building the Landlock ruleset and filters.
+    pub prepare_us: u64,
+    /// Forking, entering the namespaces and layers, until the child runs.
+    pub spawn_us: u64,
+    /// The command itself, until it exited and the proxy settled.
+    pub run_us: u64,
+}
+
+fn micros(since: std::time::Instant) -> u64 {
+    u64::try_from(since.elapsed().as_micros()).unwrap_or(u64::MAX)
 }
 
 impl Report {
@@ -270,7 +287,10 @@ pub async fn run_with(
     let Some((program, args)) = req.argv.split_first() else {
         return Err(SandboxError::NoCommand);
     };
+    let t = std::time::Instant::now();
     let mut prepared = prepare(&req.spec)?;
+    prepared.report.timings.prepare_us = micros(t);
+    let t = std::time::Instant::now();
     if req.spec.missing_layer == MissingLayer::Refuse && !prepared.report.missing().is_empty() {
         let names: Vec<String> = prepared
             .report
@@ -311,6 +331,8 @@ pub async fn run_with(
         }
         None => None,
     };
+    prepared.report.timings.spawn_us = micros(t);
+    let t = std::time::Instant::now();
     let pid = child.id();
     if let Some(p) = pid {
         on_start(p);
@@ -321,6 +343,7 @@ pub async fn run_with(
         s.abort();
     }
     prepared.report.egress = egress.log();
+    prepared.report.timings.run_us = micros(t);
     Ok(Outcome {
         status: out.status,
         report: prepared.report,
