@@ -223,6 +223,21 @@ pub struct ServeArgs {
     /// needs CAP_AUDIT_READ, which the protected deployment's unit grants).
     #[arg(long)]
     pub kernel_audit: bool,
+    /// Post each new approval to this webhook (Slack-compatible JSON: `text`, plus a `warden`
+    /// object with the approval id, tool, session, risk, reason and a link).
+    #[arg(long, env = "WARDEN_NOTIFY_WEBHOOK", value_name = "URL")]
+    pub notify_webhook: Option<String>,
+    /// Sign webhook posts with the secret in this file: header `x-warden-signature:
+    /// sha256=<hex HMAC-SHA256 of "<x-warden-timestamp>.<body>">`. A file, not an argument, so
+    /// that other users cannot read it from the process list.
+    #[arg(long, value_name = "FILE")]
+    pub notify_secret_file: Option<PathBuf>,
+    /// Show each new approval as a desktop notification (`notify-send`).
+    #[arg(long)]
+    pub notify_desktop: bool,
+    /// Notify only approvals at or above this risk (0 to 1).
+    #[arg(long, default_value_t = 0.0, value_name = "RISK")]
+    pub notify_min_risk: f64,
     /// Policies.
     #[command(flatten)]
     pub policy: PolicyArgs,

@@ -82,6 +82,20 @@ pub fn run(args: ServeArgs) -> Result<Code> {
     config.protected = args.protected;
     config.witness_file = args.witness_file.clone();
     config.kernel_audit = args.kernel_audit;
+    config.notify = warden_daemon::notify::NotifyConfig {
+        webhook: args.notify_webhook.clone(),
+        secret: match &args.notify_secret_file {
+            Some(f) => Some(
+                std::fs::read(f)
+                    .map(|s| s.trim_ascii().to_vec())
+                    .with_context(|| format!("cannot read the webhook secret `{}`", f.display()))?,
+            ),
+            None => None,
+        },
+        desktop: args.notify_desktop,
+        min_risk: args.notify_min_risk,
+        link_base: None,
+    };
     init_tracing(args.log_json);
     // Every detector is built now: one that cannot be built stops the monitor here instead of
     // leaving a gap later.

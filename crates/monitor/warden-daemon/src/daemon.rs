@@ -54,6 +54,8 @@ pub struct Config {
     /// Switch kernel audit on at start when it is off, so that Landlock logs what the sandbox
     /// refuses (needs `CAP_AUDIT_CONTROL`; the protected deployment's unit grants it).
     pub kernel_audit: bool,
+    /// Where a person hears that an approval waits.
+    pub notify: crate::notify::NotifyConfig,
 }
 
 impl Config {
@@ -75,6 +77,7 @@ impl Config {
             protected: false,
             witness_file: None,
             kernel_audit: false,
+            notify: crate::notify::NotifyConfig::default(),
         }
     }
 
@@ -121,6 +124,8 @@ pub struct Daemon {
     ids: AtomicU64,
     /// The kernel's record of what sandboxes refused (or why it cannot be read).
     pub(crate) kernel: std::sync::OnceLock<Result<warden_sandbox::LandlockLog, String>>,
+    /// Notifications of waiting approvals, when configured.
+    pub(crate) notifier: std::sync::OnceLock<Arc<crate::notify::Notifier>>,
 }
 
 use crate::follow::text_of;
@@ -268,6 +273,7 @@ impl Daemon {
             writer,
             ids: AtomicU64::new(0),
             kernel: std::sync::OnceLock::new(),
+            notifier: std::sync::OnceLock::new(),
         }
     }
 
@@ -819,6 +825,9 @@ impl Daemon {
                 );
             }
             tracing::info!(approval = %id, session = ?ctx.session, tool = ?lowered.tool, "approval requested");
+            if let Some(n) = self.notifier.get() {
+                n.approval_requested(&id, &request);
+            }
         }
         let wait = self.config.approval_timeout;
         if let Some(tx) = pending {

@@ -14,6 +14,7 @@ pub mod hook;
 pub mod http;
 mod lock;
 pub mod mcp;
+pub mod notify;
 mod peer;
 mod policy;
 pub mod proto;

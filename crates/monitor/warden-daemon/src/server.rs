@@ -67,6 +67,14 @@ pub async fn serve(config: Config, loader: Arc<dyn PolicyLoader>) -> Result<(), 
     let head = log.head();
     let writer = Writer::start(log, config.checkpoint_interval)?;
     let daemon = Arc::new(Daemon::new(config.clone(), policies, state, writer));
+    if config.notify.enabled() {
+        let mut notify = config.notify.clone();
+        if notify.link_base.is_none() {
+            notify.link_base = config.http.map(|a| format!("http://{a}"));
+        }
+        let n = crate::notify::Notifier::new(notify).map_err(DaemonError::Other)?;
+        let _ = daemon.notifier.set(Arc::new(n));
+    }
 
     let rules = daemon.policies.global().rule_count();
     daemon

@@ -15,7 +15,7 @@ use serde_json::{json, Value};
 use super::{claude, home, Run};
 
 /// A policy where `deploy` asks and `forbidden` is denied, on top of the baseline.
-const ASK_POLICY: &str = "version: 1\nrules:\n  - id: test.deploy-asks\n    match: { command: { program: deploy } }\n    decision: ask\n    reason: deploys need a human\n";
+pub const ASK_POLICY: &str = "version: 1\nrules:\n  - id: test.deploy-asks\n    match: { command: { program: deploy } }\n    decision: ask\n    reason: deploys need a human\n";
 
 /// A running `warden serve`.
 pub struct Monitor {

@@ -5,6 +5,7 @@ mod daemon;
 mod exec;
 mod hook;
 mod init;
+mod notify;
 mod policy;
 mod protected;
 mod replay;
