@@ -458,6 +458,10 @@ pub struct InitArgs {
     /// the `CLAUDE_CODE_SHELL_PREFIX` setting and a wrapper script in Warden's config directory.
     #[arg(long)]
     pub sandbox: bool,
+    /// Also start the per-user monitor at login (a systemd user unit; a launchd agent on
+    /// macOS). With `--uninstall`, remove it.
+    #[arg(long)]
+    pub autostart: bool,
 }
 
 /// `warden skills ...`.

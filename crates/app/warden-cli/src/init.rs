@@ -177,6 +177,9 @@ pub fn run(args: &InitArgs) -> Result<Code> {
     } else {
         command
     };
+    if args.autostart {
+        crate::init_autostart::apply(args)?;
+    }
     let (old, doc) = read_settings(&path)?;
     let mut new = apply(doc.clone(), args.agent, &command, args.uninstall)?;
     if args.sandbox || args.uninstall {

@@ -15,6 +15,7 @@ mod exec;
 mod exit;
 mod hook;
 mod init;
+mod init_autostart;
 mod init_sandbox;
 mod install;
 mod load;

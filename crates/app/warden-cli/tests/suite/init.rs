@@ -160,3 +160,45 @@ fn claude_code_sandbox_sets_the_shell_prefix_and_the_wrapper_runs_commands_sandb
     let doc: Value = serde_json::from_str(&std::fs::read_to_string(&settings).unwrap()).unwrap();
     assert_eq!(doc.get("env"), None);
 }
+
+#[test]
+fn autostart_writes_a_user_unit_and_uninstall_removes_it() {
+    let h = home();
+    let unit = h.path().join(".config/systemd/user/warden.service");
+    // No user manager in the test (PATH without systemctl): the unit is written and the user
+    // is told how to start it.
+    let empty = h.path().join("empty-path");
+    std::fs::create_dir_all(&empty).unwrap();
+    let path = empty.to_str().unwrap();
+    let args = [
+        "init",
+        "claude-code",
+        "--command",
+        "/opt/warden",
+        "--autostart",
+    ];
+    let r = super::warden_env(h.path(), &args, &[("PATH", path)]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let text = std::fs::read_to_string(&unit).unwrap();
+    assert!(
+        text.contains("serve\n") && text.contains("ExecStart=\""),
+        "{text}"
+    );
+    assert!(text.contains("WantedBy=default.target"), "{text}");
+    assert!(
+        r.stderr
+            .contains("systemctl --user enable --now warden.service"),
+        "{}",
+        r.stderr
+    );
+    // Idempotent, and removed by --uninstall.
+    assert_eq!(
+        super::warden_env(h.path(), &args, &[("PATH", path)]).code,
+        0
+    );
+    assert_eq!(std::fs::read_to_string(&unit).unwrap(), text);
+    let un = ["init", "claude-code", "--autostart", "--uninstall"];
+    let r = super::warden_env(h.path(), &un, &[("PATH", path)]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(!unit.exists());
+}
