@@ -113,12 +113,7 @@ fn cache_key(
     use sha2::{Digest, Sha256};
     let mut h = Sha256::new();
     h.update(env!("CARGO_PKG_VERSION"));
-    for s in sources {
-        for part in [s.layer.as_str(), s.name.as_str(), s.text.as_str()] {
-            h.update((part.len() as u64).to_le_bytes());
-            h.update(part);
-        }
-    }
+    load::hash_sources(&mut h, sources);
     for p in std::iter::once(home)
         .chain([workspace])
         .chain(tmp.iter().map(PathBuf::as_path))

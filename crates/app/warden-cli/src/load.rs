@@ -89,7 +89,64 @@ pub fn policy_for(args: &PolicyArgs, workspace: Option<&Path>, protected: bool) 
     if protected {
         check_protected_sources(&srcs)?;
     }
-    Policy::load(&srcs).map_err(|e| anyhow::anyhow!(render_policy(&e)))
+    // The protected deployment keeps nothing where the agent's user could write.
+    let tested = (!protected).then(|| warden_daemon::default_state_dir().join(TESTED_DIR));
+    load_tested(&srcs, tested.as_deref())
+}
+
+/// Where the marks of policies whose self-tests passed are kept (in the state directory).
+pub const TESTED_DIR: &str = "policy-tested";
+
+/// Compile the policy; run its self-tests unless these exact sources already passed them with
+/// this exact binary (a mark in `tested`, keyed by the hash of every layer's text and of the
+/// binary's version, size and time). The tests run when a policy file changes, not on every
+/// cold decision; a failing policy is never marked.
+pub fn load_tested(srcs: &[PolicySource], tested: Option<&Path>) -> Result<Policy> {
+    let mark = tested.map(|d| d.join(format!("{}.ok", tested_key(srcs))));
+    if mark.as_ref().is_some_and(|m| m.is_file()) {
+        return Policy::compile(srcs).map_err(|e| anyhow::anyhow!(render_policy(&e)));
+    }
+    let policy = Policy::load(srcs).map_err(|e| anyhow::anyhow!(render_policy(&e)))?;
+    if let Some(m) = mark {
+        // A mark that cannot be written only costs the tests next time.
+        let _ = m
+            .parent()
+            .map(std::fs::create_dir_all)
+            .transpose()
+            .and_then(|_| std::fs::write(&m, b"passed\n"));
+    }
+    Ok(policy)
+}
+
+fn tested_key(srcs: &[PolicySource]) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    h.update(env!("CARGO_PKG_VERSION"));
+    if let Some(m) = std::env::current_exe()
+        .ok()
+        .and_then(|e| std::fs::metadata(e).ok())
+    {
+        h.update(m.len().to_le_bytes());
+        let t = m
+            .modified()
+            .ok()
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .map_or(0, |d| d.as_nanos());
+        h.update(t.to_le_bytes());
+    }
+    hash_sources(&mut h, srcs);
+    hex::encode(h.finalize())
+}
+
+/// Feed every layer's name and text (length-prefixed) to `h`.
+pub fn hash_sources(h: &mut sha2::Sha256, srcs: &[PolicySource]) {
+    use sha2::Digest;
+    for s in srcs {
+        for part in [s.layer.as_str(), s.name.as_str(), s.text.as_str()] {
+            h.update((part.len() as u64).to_le_bytes());
+            h.update(part);
+        }
+    }
 }
 
 /// In the protected deployment every layer but the baseline and the project's must be a

@@ -178,3 +178,35 @@ fn completions_and_the_man_page_come_from_the_flag_definitions() {
     assert_eq!(r.code, 0);
     assert!(r.stdout.contains(".TH warden"));
 }
+
+#[test]
+fn self_tests_run_when_the_policy_changes_not_on_every_cold_decision() {
+    let h = home();
+    let pol = h.path().join("p.yaml");
+    let marks = h.path().join(".local/state/warden/policy-tested");
+    let good = "version: 1\nrules:\n  - id: no-make\n    match: { command: { program: make } }\n    decision: ask\n    tests:\n      - { command: \"make all\", expect: ask }\n";
+    let bad = good.replace("expect: ask", "expect: deny");
+    let input = json!({"tool": "shell", "args": {"command": "ls"}}).to_string();
+    let check = || {
+        warden(
+            h.path(),
+            &["check", "--no-discover", "--policy", pol.to_str().unwrap()],
+            input.as_bytes(),
+        )
+    };
+    // A failing self-test stops the policy, and nothing is marked.
+    std::fs::write(&pol, &bad).unwrap();
+    let r = check();
+    assert_ne!(r.code, 0, "{}", r.stdout);
+    assert!(!marks.exists() || std::fs::read_dir(&marks).unwrap().count() == 0);
+    // Passing: marked once, and the mark is reused.
+    std::fs::write(&pol, good).unwrap();
+    assert_eq!(check().code, 0);
+    let count = || std::fs::read_dir(&marks).unwrap().count();
+    assert_eq!(count(), 1);
+    assert_eq!(check().code, 0);
+    assert_eq!(count(), 1);
+    // Changed again (failing): the mark of the old text does not cover it; the tests run.
+    std::fs::write(&pol, &bad).unwrap();
+    assert_ne!(check().code, 0);
+}
