@@ -226,14 +226,14 @@ fn egress_ask(
     let timeout = args.connect.timeout.min(std::time::Duration::from_secs(5));
     let (session, tool_use_id) = (args.session.clone(), args.tool_use_id.clone());
     warden_sandbox::EgressAsk(std::sync::Arc::new(move |host, port, reason| {
-        let req = Request::SandboxEgress {
+        let req = Request::SandboxEgress(warden_daemon::proto::EgressQuestion {
             session: session.clone(),
             tool_use_id: tool_use_id.clone(),
             pid: child.get().copied(),
             host,
             port,
             reason,
-        };
+        });
         let socket = socket.clone();
         Box::pin(async move {
             let asked = tokio::task::spawn_blocking(move || {

@@ -13,13 +13,6 @@ pub const UNIT: &str = "warden.service";
 /// The launchd label.
 pub const LABEL: &str = "dev.warden.monitor";
 
-fn config_home() -> PathBuf {
-    std::env::var_os("XDG_CONFIG_HOME")
-        .map(PathBuf::from)
-        .filter(|p| p.is_absolute())
-        .unwrap_or_else(|| crate::load::home().join(".config"))
-}
-
 /// Where the autostart file goes on this system.
 pub fn path() -> PathBuf {
     if cfg!(target_os = "macos") {
@@ -27,7 +20,7 @@ pub fn path() -> PathBuf {
             .join("Library/LaunchAgents")
             .join(format!("{LABEL}.plist"))
     } else {
-        config_home().join("systemd/user").join(UNIT)
+        crate::load::config_home().join("systemd/user").join(UNIT)
     }
 }
 

@@ -18,11 +18,7 @@ pub const PREFIX_ENV: &str = "CLAUDE_CODE_SHELL_PREFIX";
 pub const WRAPPER: &str = "claude-shell";
 
 fn config_dir() -> PathBuf {
-    std::env::var_os("XDG_CONFIG_HOME")
-        .map(PathBuf::from)
-        .filter(|p| p.is_absolute())
-        .unwrap_or_else(|| crate::load::home().join(".config"))
-        .join("warden")
+    crate::load::config_home().join("warden")
 }
 
 /// The wrapper: one argument is a shell command string; more are a program and its arguments.

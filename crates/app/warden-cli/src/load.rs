@@ -166,6 +166,14 @@ pub fn check_protected_sources(srcs: &[PolicySource]) -> Result<()> {
     Ok(())
 }
 
+/// `$XDG_CONFIG_HOME`, else `~/.config`.
+pub fn config_home() -> PathBuf {
+    std::env::var_os("XDG_CONFIG_HOME")
+        .map(PathBuf::from)
+        .filter(|p| p.is_absolute())
+        .unwrap_or_else(|| home().join(".config"))
+}
+
 /// Whether this machine runs the protected deployment (a system client config exists).
 pub fn protected_here() -> bool {
     Path::new(warden_daemon::target::CLIENT_CONFIG).exists()

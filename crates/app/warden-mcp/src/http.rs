@@ -18,16 +18,13 @@ use axum::extract::State;
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, Request, Response, StatusCode, Uri};
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, Limited};
-use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::client::legacy::Client;
-use hyper_util::rt::TokioExecutor;
 use serde_json::Value;
 
 use crate::engine::{Engine, Upstream};
 use crate::error::McpError;
 use crate::jsonrpc;
 
-type HttpClient = Client<hyper_rustls::HttpsConnector<HttpConnector>, Full<Bytes>>;
+type HttpClient = warden_daemon::https::HttpsClient;
 
 /// Headers that belong to one hop and are not forwarded.
 const HOP: &[&str] = &[
@@ -181,33 +178,15 @@ pub async fn serve(
         .map_err(McpError::io("the HTTP proxy stopped"))
 }
 
-/// An HTTP/1 client for http and https (rustls with ring, the system's root certificates).
+/// An HTTP/1 client for http and https (the monitor's, with the system's root certificates).
 fn http_client() -> Result<HttpClient, McpError> {
-    let tls = rustls_config()?;
-    let https = hyper_rustls::HttpsConnectorBuilder::new()
-        .with_tls_config(tls)
-        .https_or_http()
-        .enable_http1()
-        .build();
-    Ok(Client::builder(TokioExecutor::new()).build(https))
-}
-
-fn rustls_config() -> Result<rustls::ClientConfig, McpError> {
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let mut roots = rustls::RootCertStore::empty();
-    let native = rustls_native_certs::load_native_certs();
-    for cert in native.certs {
-        let _ = roots.add(cert);
-    }
-    if roots.is_empty() {
+    let (client, roots) = warden_daemon::https::client().map_err(McpError::Http)?;
+    if roots == 0 {
         eprintln!(
             "warden mcp: no system root certificates found; https upstreams will fail to verify"
         );
     }
-    rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .map(|b| b.with_root_certificates(roots).with_no_client_auth())
-        .map_err(|e| McpError::Http(format!("TLS setup failed: {e}")))
+    Ok(client)
 }
 
 fn content_type(h: &HeaderMap) -> String {

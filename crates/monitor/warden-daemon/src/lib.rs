@@ -12,6 +12,7 @@ mod daemon;
 mod follow;
 pub mod hook;
 pub mod http;
+pub mod https;
 mod lock;
 pub mod mcp;
 pub mod notify;

@@ -9,10 +9,10 @@ use std::time::Duration;
 use bytes::Bytes;
 use hmac::{Hmac, Mac};
 use http_body_util::Full;
-use hyper_util::client::legacy::{connect::HttpConnector, Client};
-use hyper_util::rt::TokioExecutor;
 use serde_json::{json, Value};
 use sha2::Sha256;
+
+use crate::https::HttpsClient as HttpClient;
 
 /// The header carrying the webhook signature: `sha256=<hex HMAC-SHA256 of "<timestamp>.<body>">`.
 pub const SIGNATURE_HEADER: &str = "x-warden-signature";
@@ -44,8 +44,6 @@ impl NotifyConfig {
     }
 }
 
-type HttpClient = Client<hyper_rustls::HttpsConnector<HttpConnector>, Full<Bytes>>;
-
 /// Sends notifications.
 #[derive(Clone)]
 pub struct Notifier {
@@ -71,7 +69,7 @@ impl Notifier {
                 let _: hyper::Uri = url
                     .parse()
                     .map_err(|e| format!("the webhook `{url}` is not a URL: {e}"))?;
-                Some(http_client()?)
+                Some(crate::https::client()?.0)
             }
             None => None,
         };
@@ -184,25 +182,6 @@ fn desktop(id: &str, text: &str) {
         }
         Err(e) => tracing::debug!(error = %e, "notify-send is not available"),
     }
-}
-
-/// An HTTP/1 client for http and https (rustls with ring, the system's root certificates).
-fn http_client() -> Result<HttpClient, String> {
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let mut roots = rustls::RootCertStore::empty();
-    for cert in rustls_native_certs::load_native_certs().certs {
-        let _ = roots.add(cert);
-    }
-    let tls = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .map(|b| b.with_root_certificates(roots).with_no_client_auth())
-        .map_err(|e| format!("TLS setup failed: {e}"))?;
-    let https = hyper_rustls::HttpsConnectorBuilder::new()
-        .with_tls_config(tls)
-        .https_or_http()
-        .enable_http1()
-        .build();
-    Ok(Client::builder(TokioExecutor::new()).build(https))
 }
 
 #[cfg(test)]

@@ -85,6 +85,26 @@ impl Scope {
     }
 }
 
+/// The sandbox's egress proxy's question about a host on none of the policy's lists.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EgressQuestion {
+    /// The session, when the client knows it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session: Option<String>,
+    /// The tool call, when the client knows it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tool_use_id: Option<String>,
+    /// The sandboxed child (its earlier report names the call).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pid: Option<u32>,
+    /// The host.
+    pub host: String,
+    /// The port.
+    pub port: u16,
+    /// Why the proxy would refuse it.
+    pub reason: String,
+}
+
 /// What a client asks.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "op", rename_all = "snake_case")]
@@ -204,23 +224,7 @@ pub enum Request {
     },
     /// The sandbox's egress proxy asks whether a command may reach a host on none of the
     /// policy's lists: held as an approval for a person; the answer is `allow` or `deny`.
-    SandboxEgress {
-        /// The session, when the client knows it.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        session: Option<String>,
-        /// The tool call, when the client knows it.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        tool_use_id: Option<String>,
-        /// The sandboxed child (its earlier report names the call).
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        pid: Option<u32>,
-        /// The host.
-        host: String,
-        /// The port.
-        port: u16,
-        /// Why the proxy would refuse it.
-        reason: String,
-    },
+    SandboxEgress(EgressQuestion),
     /// Something the MCP proxy saw that belongs in the audit trail: vetting findings, a changed
     /// tool definition, a server that started or exited.
     McpEvent {

@@ -19,6 +19,7 @@ use warden_audit::{now_ms, Kind};
 use warden_sandbox::{LandlockLog, Observed};
 
 use crate::daemon::{clip, record, Daemon};
+use crate::proto::EgressQuestion;
 
 /// The agent name sandbox reports are recorded under.
 pub const SANDBOX_AGENT: &str = "sandbox";
@@ -183,22 +184,6 @@ impl Daemon {
             .await
             .map(|_| ())
     }
-}
-
-/// The egress proxy's question about a host on none of the lists.
-pub struct EgressQuestion {
-    /// The session the client named.
-    pub session: Option<String>,
-    /// The tool call the client named.
-    pub tool_use_id: Option<String>,
-    /// The sandboxed child.
-    pub pid: Option<u32>,
-    /// The host.
-    pub host: String,
-    /// The port.
-    pub port: u16,
-    /// Why the proxy would refuse it.
-    pub reason: String,
 }
 
 impl Daemon {

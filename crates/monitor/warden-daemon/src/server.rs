@@ -409,24 +409,7 @@ async fn handle(
                 report,
             })
             .await),
-        Request::SandboxEgress {
-            session,
-            tool_use_id,
-            pid,
-            host,
-            port,
-            reason,
-        } => {
-            let r = crate::sandbox::EgressQuestion {
-                session,
-                tool_use_id,
-                pid,
-                host,
-                port,
-                reason,
-            };
-            d.sandbox_egress(r, pending).await
-        }
+        Request::SandboxEgress(q) => d.sandbox_egress(q, pending).await,
         Request::Approvals { all } => {
             ok(serde_json::to_value(d.approvals(all)).map_err(|e| e.to_string()))
         }
@@ -474,7 +457,7 @@ fn is_agent_request(req: &Request) -> bool {
         | Request::McpResult { .. }
         | Request::McpEvent { .. }
         | Request::SandboxReport { .. }
-        | Request::SandboxEgress { .. } => true,
+        | Request::SandboxEgress(_) => true,
         Request::Approvals { .. }
         | Request::ApprovalShow { .. }
         | Request::Answer { .. }
