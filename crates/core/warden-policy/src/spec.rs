@@ -41,6 +41,12 @@ pub struct PolicyFile {
     /// work and report the rest (default), or `refuse` to start the command.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sandbox_missing_layer: Option<MissingLayer>,
+    /// What the monitor does when a file that steers an agent (settings, instructions, MCP
+    /// configs, skills) changes without approval: `default:` and one action (`alert`, `ask`,
+    /// `restore`) per class. The highest layer that sets a class wins; a project layer cannot
+    /// set it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub config_integrity: Option<crate::integrity::ConfigIntegritySpec>,
     /// The rules.
     #[serde(default)]
     pub rules: Vec<RuleSpec>,

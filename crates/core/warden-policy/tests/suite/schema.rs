@@ -49,6 +49,7 @@ fn schema_is_json_with_the_top_level_properties() {
             "disable",
             "sandbox",
             "sandbox_missing_layer",
+            "config_integrity",
             "rules",
             "tools"
         ])
