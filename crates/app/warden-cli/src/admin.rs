@@ -8,7 +8,7 @@ use warden_daemon::proto::{Request, Response, Scope};
 use crate::cli::{ApprovalsCommand, ConnectArgs, HaltArgs, ScopeArg, StatusArgs};
 use crate::exit::Code;
 
-fn call(c: &ConnectArgs, req: &Request) -> Result<Value> {
+pub(crate) fn call(c: &ConnectArgs, req: &Request) -> Result<Value> {
     let hint = match c.target() {
         Ok(t) if t.protected => {
             "the protected monitor runs as its own user: `sudo systemctl status warden`"

@@ -51,6 +51,9 @@ pub struct Config {
     pub protected: bool,
     /// Extra files the witness of each checkpoint goes to (besides `witness.log` and syslog).
     pub witness_file: Option<PathBuf>,
+    /// The agents' home directories whose configuration files are pinned and watched (none:
+    /// configuration integrity is off).
+    pub watch_homes: Vec<PathBuf>,
 }
 
 impl Config {
@@ -71,6 +74,7 @@ impl Config {
             checkpoint_interval: Duration::from_secs(10),
             protected: false,
             witness_file: None,
+            watch_homes: Vec::new(),
         }
     }
 
@@ -114,6 +118,8 @@ pub struct Daemon {
     pub policies: Policies,
     pub(crate) state: Mutex<State>,
     pub(crate) writer: Writer,
+    /// Configuration integrity: pins of the files that steer agents.
+    pub(crate) guard: Option<crate::config::ConfigGuard>,
     ids: AtomicU64,
 }
 
@@ -254,12 +260,19 @@ pub(crate) fn record(kind: Kind, session: Option<String>, body: &Value) -> NewRe
 }
 
 impl Daemon {
-    pub(crate) fn new(config: Config, policies: Policies, state: State, writer: Writer) -> Self {
+    pub(crate) fn new(
+        config: Config,
+        policies: Policies,
+        state: State,
+        writer: Writer,
+        guard: Option<crate::config::ConfigGuard>,
+    ) -> Self {
         Daemon {
             config,
             policies,
             state: Mutex::new(state),
             writer,
+            guard,
             ids: AtomicU64::new(0),
         }
     }
@@ -272,7 +285,7 @@ impl Daemon {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    fn new_id(&self) -> String {
+    pub(crate) fn new_id(&self) -> String {
         let n = self.ids.fetch_add(1, Ordering::Relaxed);
         let mut h = Sha256::new();
         h.update(now_ms().to_be_bytes());
@@ -356,6 +369,9 @@ impl Daemon {
             unattended: unattended_mode(&payload),
         };
         let workspace = env.workspace.clone().or_else(|| p.cwd.clone());
+        if let (Some(g), Some(w)) = (self.guard.as_ref(), workspace.as_deref()) {
+            g.saw_workspace(w);
+        }
         match event.as_str() {
             "PreToolUse" | "PermissionRequest" => {
                 let format = if agent == "codex" {
@@ -367,7 +383,8 @@ impl Daemon {
                 let lowered = warden_adapters::lower(&payload, Some(format), &penv)
                     .map_err(|e| e.to_string());
                 let policy = self.policies.for_workspace(workspace.as_deref());
-                self.gate(&ctx, lowered, policy, pending).await
+                let extra = self.tool_facts(&p, &penv, workspace.as_deref()).await;
+                self.gate_with(&ctx, lowered, policy, pending, &extra).await
             }
             "ConfigChange" => {
                 let target = ["file_path", "config_path", "path", "source", "scope"]
@@ -383,13 +400,18 @@ impl Daemon {
                     subagent: ctx.subagent.clone(),
                 };
                 action.normalize(&penv);
+                let facts = match crate::config::changed_path(&payload, &penv) {
+                    Some(path) => self.config_change_facts(&path).await,
+                    None => SessionFacts::new(),
+                };
                 let lowered = Lowered {
                     actions: vec![action],
                     tool: None,
                     tool_input: None,
                 };
                 let policy = self.policies.for_workspace(workspace.as_deref());
-                self.gate(&ctx, Ok(lowered), policy, pending).await
+                self.gate_with(&ctx, Ok(lowered), policy, pending, &facts)
+                    .await
             }
             _ => {
                 let halted = self.state().is_halted(ctx.session.as_deref());
@@ -904,8 +926,23 @@ impl Daemon {
             .or_else(|| st.answered.iter().rev().find(|a| a.id == id).cloned())
     }
 
-    /// Answer a pending approval; `by` names who answered (for the audit trail).
+    /// Answer a pending approval; `by` names who answered (for the audit trail). A held
+    /// configuration change is then approved (re-pinned) or restored.
     pub async fn answer(
+        &self,
+        id: &str,
+        approve: bool,
+        scope: Scope,
+        expires: Option<Duration>,
+        by: &str,
+    ) -> Result<Value, String> {
+        let v = self.answer_only(id, approve, scope, expires, by).await?;
+        self.config_answered(id, approve, by).await;
+        Ok(v)
+    }
+
+    /// [`Self::answer`] without its effect on configuration pins.
+    pub(crate) async fn answer_only(
         &self,
         id: &str,
         approve: bool,

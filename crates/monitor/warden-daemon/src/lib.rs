@@ -8,6 +8,7 @@
 //! log; nothing below it depends on it.
 
 pub mod client;
+mod config;
 mod daemon;
 mod follow;
 pub mod hook;
@@ -19,6 +20,7 @@ mod policy;
 pub mod proto;
 mod sandbox;
 mod server;
+mod skill_gate;
 mod state;
 pub mod target;
 mod writer;
@@ -29,6 +31,7 @@ pub use daemon::{fingerprint, message, path_env, Config, Daemon};
 pub use lock::{StateLock, LOCK_FILE};
 pub use policy::{Policies, PolicyLoader};
 pub use server::{ingest_spool, serve};
+pub use skill_gate::SKILL_PINS;
 pub use state::ApprovalView;
 
 /// The socket's file name in the state directory.

@@ -371,5 +371,8 @@ fn config_integrity_comes_per_class_from_the_highest_layer_and_a_project_cannot_
         "config_integrity: { default: alert }\n",
     )]);
     assert_eq!(errors.len(), 1);
-    assert_eq!(errors[0].4, "a project policy cannot set `config_integrity`");
+    assert_eq!(
+        errors[0].4,
+        "a project policy cannot set `config_integrity`"
+    );
 }
