@@ -1098,6 +1098,7 @@ impl Daemon {
             "halt_all": st.halt_all,
             "halted": halted,
             "pending_approvals": st.pending.len(),
+            "config_integrity": self.guard.as_ref().map(crate::config::ConfigGuard::summary),
             "grants": st.grants.len(),
             "sessions_followed": st.sessions.len(),
             "rebuilt_from_log": st.rebuilt,

