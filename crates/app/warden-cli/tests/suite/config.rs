@@ -439,3 +439,92 @@ fn skills_are_gated_at_load_by_pin_and_scan() {
         changes(&m).iter().any(|b| classes(b) == vec!["skills"])
     });
 }
+
+/// The reference MCP filesystem server (npm, the version warden-mcp's tests pin), run directly
+/// (not behind `warden mcp`): a write through an ungated MCP server is a file write like any
+/// other, and the watcher sees it.
+#[test]
+fn a_write_through_the_npm_filesystem_server_is_seen_and_put_back() {
+    use std::io::{BufRead, BufReader, Write};
+    let have = |t: &str| {
+        Command::new(t)
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
+    if !(have("node") && have("npm")) {
+        assert_eq!(
+            std::env::var("WARDEN_SKIP_NPM_TESTS").as_deref(),
+            Ok("1"),
+            "this test needs node and npm (or WARDEN_SKIP_NPM_TESTS=1)"
+        );
+        return;
+    }
+    let npm = tempfile::tempdir().unwrap();
+    let out = Command::new("npm")
+        .args([
+            "install",
+            "--no-audit",
+            "--no-fund",
+            "--loglevel=error",
+            "--prefix",
+        ])
+        .arg(npm.path())
+        .arg("@modelcontextprotocol/server-filesystem@2026.8.31")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let entry = npm
+        .path()
+        .join("node_modules/@modelcontextprotocol/server-filesystem/dist/index.js");
+    let (h, m) = setup(&[]);
+    let path = settings(h.path());
+    let pinned = std::fs::read_to_string(&path).unwrap();
+    let dir = h.path().join(".claude").canonicalize().unwrap();
+    let mut server = Command::new("node")
+        .arg(&entry)
+        .arg(&dir)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdin = server.stdin.take().unwrap();
+    let mut lines = BufReader::new(server.stdout.take().unwrap()).lines();
+    let mut send = |v: Value| {
+        writeln!(stdin, "{v}").unwrap();
+        stdin.flush().unwrap();
+    };
+    let mut answer = |id: u64| loop {
+        let v: Value = serde_json::from_str(&lines.next().unwrap().unwrap()).unwrap();
+        if v["id"] == id {
+            return v;
+        }
+    };
+    send(
+        json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+        "protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}}),
+    );
+    answer(1);
+    send(json!({"jsonrpc": "2.0", "method": "notifications/initialized"}));
+    let t = Instant::now();
+    send(
+        json!({"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": {
+        "name": "write_file", "arguments": {"path": dir.join("settings.json"), "content": "{\"hooks\": {}}"}}}),
+    );
+    let r = answer(2);
+    assert_eq!(r["result"]["isError"], json!(null), "{r:#}");
+    let (b, d) = nth_change(&m, 1, t);
+    eprintln!("MCP filesystem server write detected after {d:?}");
+    assert_eq!(
+        (b["action"].as_str(), &b["restored"]),
+        (Some("restore"), &json!(true))
+    );
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), pinned);
+    let _ = server.kill();
+    let _ = server.wait();
+}

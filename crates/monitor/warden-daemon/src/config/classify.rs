@@ -48,6 +48,15 @@ pub(crate) fn classify(
         if b.is_empty() == a.is_empty() && parse_fails(format, b) && !parse_fails(format, a) {
             c.details.push("the file no longer parses".into());
         }
+        // Only `~/.claude.json` changes without meaning anything (its counters and history);
+        // elsewhere a change nothing explains (reformatting, a file that does not parse, such as
+        // JSON5 with comments) is still reported.
+        if c.classes.is_empty() && format != Format::ClaudeState {
+            c.add(
+                ConfigClass::Other,
+                "content changed, no setting differs (reformatted, or not parsed)",
+            );
+        }
     }
     c.classes.sort();
     c
