@@ -22,7 +22,7 @@ use serde::Serialize;
 use serde_json::{json, Value};
 use warden_policy::{ConfigClass, ConfigIntegrity, IntegrityAction, SessionFacts};
 
-use pins::{observe, Observed, PinStore};
+use pins::{observe, restore_one, Observed, PinStore};
 use table::Target;
 
 /// Most workspaces whose project files are watched (an agent could report many fake ones).
@@ -284,6 +284,11 @@ impl ConfigGuard {
         Ok(paths)
     }
 
+    /// Every path, for a rescan (the kernel's event queue overflowed).
+    pub(crate) fn all_paths(&self) -> Vec<PathBuf> {
+        Self::paths(&self.inner())
+    }
+
     /// The paths to examine after events on `touched`: the covered ones, files under touched
     /// directories, and pinned paths under them (deleted since).
     pub(crate) fn expand(&self, touched: &BTreeSet<PathBuf>) -> Vec<PathBuf> {
@@ -384,6 +389,17 @@ impl ConfigGuard {
             current: current.clone(),
             restored: None,
         };
+        self.act(&mut inner, &mut change);
+        inner
+            .last
+            .insert(path.to_path_buf(), (current, change.action));
+        Some(change)
+    }
+
+    /// Restore or hold a change, as its action says (a failed restore is held).
+    fn act(&self, inner: &mut Inner, change: &mut Change) {
+        let path = change.path.clone();
+        let path = path.as_path();
         if change.action == IntegrityAction::Restore {
             let r = restore_one(&inner.store, path, &change.pinned);
             if let Err(e) = &r {
@@ -402,16 +418,12 @@ impl ConfigGuard {
                 Held {
                     approval,
                     classes: change.classes.clone(),
-                    observed: current.clone(),
+                    observed: change.current.clone(),
                     since: warden_audit::format_time(warden_audit::now_ms()),
                 },
             );
-            self.publish(&inner);
+            self.publish(inner);
         }
-        inner
-            .last
-            .insert(path.to_path_buf(), (current, change.action));
-        Some(change)
     }
 
     /// The held approval of a path, and the path's held state.
@@ -624,67 +636,6 @@ fn change_word(pinned: &Observed, current: &Observed) -> &'static str {
             }
         }
         _ => "replaced",
-    }
-}
-
-/// Put the pinned state back: the content with its mode (and owner, when the monitor may set
-/// it), written to a temporary file and renamed over whatever is there now (a symlink is
-/// replaced, never followed); an absent pin removes the file.
-fn restore_one(store: &PinStore, path: &Path, pinned: &Observed) -> Result<(), ConfigError> {
-    match pinned {
-        Observed::File {
-            sha256,
-            uid,
-            gid,
-            mode,
-            ..
-        } => {
-            let bytes = store.content(sha256)?;
-            if let Some(dir) = path.parent() {
-                std::fs::create_dir_all(dir).map_err(|source| ConfigError::Io {
-                    what: format!("cannot create `{}`", dir.display()),
-                    source,
-                })?;
-            }
-            pins::write_atomic(path, &bytes, *mode)?;
-            let (cur_uid, cur_gid) = match observe(path).0 {
-                Observed::File { uid, gid, .. } => (uid, gid),
-                _ => (*uid, *gid),
-            };
-            if (cur_uid, cur_gid) != (*uid, *gid) {
-                std::os::unix::fs::lchown(path, Some(*uid), Some(*gid)).map_err(|source| {
-                    ConfigError::Io {
-                        what: format!("cannot give `{}` back to uid {uid}", path.display()),
-                        source,
-                    }
-                })?;
-            }
-            Ok(())
-        }
-        Observed::Absent => match std::fs::symlink_metadata(path) {
-            Ok(m) if m.is_dir() => Err(ConfigError::Refused(format!(
-                "`{}` is now a directory; not removed",
-                path.display()
-            ))),
-            Ok(_) => std::fs::remove_file(path).map_err(|source| ConfigError::Io {
-                what: format!("cannot remove `{}`", path.display()),
-                source,
-            }),
-            Err(_) => Ok(()),
-        },
-        Observed::Symlink { target, .. } => {
-            let tmp = path.with_extension("warden-restore-link");
-            let _ = std::fs::remove_file(&tmp);
-            std::os::unix::fs::symlink(target, &tmp)
-                .and_then(|()| std::fs::rename(&tmp, path))
-                .map_err(|source| ConfigError::Io {
-                    what: format!("cannot restore the symlink `{}`", path.display()),
-                    source,
-                })
-        }
-        Observed::Other { what } | Observed::Unreadable { error: what } => Err(
-            ConfigError::Refused(format!("the pinned state ({what}) cannot be written back")),
-        ),
     }
 }
 

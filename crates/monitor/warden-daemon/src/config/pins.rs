@@ -275,3 +275,68 @@ pub(crate) fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> Result<(), C
     }
     result.map_err(io(what))
 }
+
+/// Put the pinned state back: the content with its mode (and owner, when the monitor may set
+/// it), written to a temporary file and renamed over whatever is there now (a symlink is
+/// replaced, never followed); an absent pin removes the file.
+pub(crate) fn restore_one(
+    store: &PinStore,
+    path: &Path,
+    pinned: &Observed,
+) -> Result<(), ConfigError> {
+    match pinned {
+        Observed::File {
+            sha256,
+            uid,
+            gid,
+            mode,
+            ..
+        } => {
+            let bytes = store.content(sha256)?;
+            if let Some(dir) = path.parent() {
+                std::fs::create_dir_all(dir).map_err(|source| ConfigError::Io {
+                    what: format!("cannot create `{}`", dir.display()),
+                    source,
+                })?;
+            }
+            write_atomic(path, &bytes, *mode)?;
+            let (cur_uid, cur_gid) = match observe(path).0 {
+                Observed::File { uid, gid, .. } => (uid, gid),
+                _ => (*uid, *gid),
+            };
+            if (cur_uid, cur_gid) != (*uid, *gid) {
+                std::os::unix::fs::lchown(path, Some(*uid), Some(*gid)).map_err(|source| {
+                    ConfigError::Io {
+                        what: format!("cannot give `{}` back to uid {uid}", path.display()),
+                        source,
+                    }
+                })?;
+            }
+            Ok(())
+        }
+        Observed::Absent => match std::fs::symlink_metadata(path) {
+            Ok(m) if m.is_dir() => Err(ConfigError::Refused(format!(
+                "`{}` is now a directory; not removed",
+                path.display()
+            ))),
+            Ok(_) => std::fs::remove_file(path).map_err(|source| ConfigError::Io {
+                what: format!("cannot remove `{}`", path.display()),
+                source,
+            }),
+            Err(_) => Ok(()),
+        },
+        Observed::Symlink { target, .. } => {
+            let tmp = path.with_extension("warden-restore-link");
+            let _ = std::fs::remove_file(&tmp);
+            std::os::unix::fs::symlink(target, &tmp)
+                .and_then(|()| std::fs::rename(&tmp, path))
+                .map_err(|source| ConfigError::Io {
+                    what: format!("cannot restore the symlink `{}`", path.display()),
+                    source,
+                })
+        }
+        Observed::Other { what } | Observed::Unreadable { error: what } => Err(
+            ConfigError::Refused(format!("the pinned state ({what}) cannot be written back")),
+        ),
+    }
+}

@@ -4,6 +4,7 @@
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{channel, Receiver, RecvTimeoutError};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -23,15 +24,24 @@ const MAX_HOLD: Duration = Duration::from_millis(300);
 pub(crate) enum Note {
     /// Something happened to these paths.
     Paths(Vec<PathBuf>),
+    /// Events were lost (the kernel's queue overflowed): look at everything.
+    Rescan,
     /// A workspace was seen: watch its project files.
     Workspace(PathBuf),
     /// The watcher failed.
     Error(String),
 }
 
-/// The running watcher; dropping it stops watching.
+/// The running watcher; dropping it stops the thread acting (the monitor is stopping).
 pub(crate) struct ConfigWatch {
+    stop: Arc<AtomicBool>,
     _thread: std::thread::JoinHandle<()>,
+}
+
+impl Drop for ConfigWatch {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+    }
 }
 
 /// Start watching: the watcher first (so nothing between the scan and the watch is missed),
@@ -45,6 +55,7 @@ pub(crate) async fn start(d: Arc<Daemon>) -> Result<Option<ConfigWatch>, ConfigE
     let events = tx.clone();
     let mut watcher = notify::recommended_watcher(move |res: notify::Result<notify::Event>| {
         let note = match res {
+            Ok(ev) if ev.need_rescan() => Note::Rescan,
             Ok(ev) => Note::Paths(ev.paths),
             Err(e) => Note::Error(e.to_string()),
         };
@@ -58,14 +69,19 @@ pub(crate) async fn start(d: Arc<Daemon>) -> Result<Option<ConfigWatch>, ConfigE
         .lock()
         .unwrap_or_else(|e| e.into_inner()) = Some(tx);
     let handle = tokio::runtime::Handle::current();
+    let stop = Arc::new(AtomicBool::new(false));
+    let stopped = stop.clone();
     let thread = std::thread::Builder::new()
         .name("warden-config-watch".into())
-        .spawn(move || run(&d, &handle, watcher, &rx))
+        .spawn(move || run(&d, &handle, watcher, &rx, &stopped))
         .map_err(|source| ConfigError::Io {
             what: "cannot start the configuration watcher's thread".into(),
             source,
         })?;
-    Ok(Some(ConfigWatch { _thread: thread }))
+    Ok(Some(ConfigWatch {
+        stop,
+        _thread: thread,
+    }))
 }
 
 fn add_dirs(guard: &super::ConfigGuard, watcher: &mut notify::RecommendedWatcher) {
@@ -85,6 +101,7 @@ fn run(
     rt: &tokio::runtime::Handle,
     mut watcher: notify::RecommendedWatcher,
     rx: &Receiver<Note>,
+    stop: &AtomicBool,
 ) {
     let Some(guard) = d.guard.as_ref() else {
         return;
@@ -92,11 +109,13 @@ fn run(
     while let Ok(first) = rx.recv() {
         let mut touched = BTreeSet::new();
         let mut workspaces = Vec::new();
+        let mut rescan = false;
         let started = Instant::now();
         let mut note = Some(first);
         while let Some(n) = note.take() {
             match n {
                 Note::Paths(p) => touched.extend(p),
+                Note::Rescan => rescan = true,
                 Note::Workspace(w) => workspaces.push(w),
                 Note::Error(e) => {
                     tracing::error!(error = %e, "configuration watcher error");
@@ -109,7 +128,15 @@ fn run(
                 Err(RecvTimeoutError::Disconnected) => return,
             }
         }
-        let mut paths = guard.expand(&touched);
+        if stop.load(Ordering::SeqCst) {
+            return;
+        }
+        let mut paths = if rescan {
+            tracing::warn!("configuration events were lost: every watched file is examined");
+            guard.all_paths()
+        } else {
+            guard.expand(&touched)
+        };
         for w in workspaces {
             match guard.add_workspace(&w) {
                 Ok(p) => paths.extend(p),
