@@ -528,3 +528,47 @@ fn a_write_through_the_npm_filesystem_server_is_seen_and_put_back() {
     let _ = server.kill();
     let _ = server.wait();
 }
+
+/// The per-user mode's limit, shown: the pins are in the agent user's own state directory. An
+/// edit of the store on disk does not change what the running monitor enforces (it holds the
+/// pins in memory), but after a restart the edited store is what counts; a store that no
+/// longer parses stops the start.
+#[test]
+fn the_unprotected_pin_store_is_the_agents_to_edit_and_that_is_said() {
+    let (h, mut m) = setup(&[]);
+    let path = settings(h.path());
+    let pinned = std::fs::read_to_string(&path).unwrap();
+    let store = m.state.join("config-pins").join("pins.json");
+    assert_eq!(
+        std::fs::metadata(store.parent().unwrap())
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o777,
+        0o700
+    );
+    let status = m.warden(&["config", "status"], b"");
+    assert!(status.stderr.contains("unprotected"), "{}", status.stderr);
+    // Emptied while the monitor runs: it still restores from the pins it holds.
+    std::fs::write(&store, "{}").unwrap();
+    let t = Instant::now();
+    std::fs::write(&path, "{}").unwrap();
+    let (b, _) = nth_change(&m, 1, t);
+    assert_eq!(b["action"], "restore");
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), pinned);
+    // Damaged: the monitor refuses to start rather than guard nothing.
+    m.terminate();
+    std::fs::write(&store, "not json").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_warden"))
+        .args(["serve", "--no-discover", "--http", "off", "--state-dir"])
+        .arg(&m.state)
+        .env("HOME", h.path())
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("pin store"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
