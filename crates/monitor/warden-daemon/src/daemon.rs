@@ -898,7 +898,7 @@ impl Daemon {
         self.keep_answered(view);
     }
 
-    fn keep_answered(&self, view: ApprovalView) {
+    pub(crate) fn keep_answered(&self, view: ApprovalView) {
         let mut st = self.state();
         st.answered.push(view);
         if st.answered.len() > ANSWERED_KEPT {

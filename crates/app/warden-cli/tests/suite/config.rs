@@ -241,7 +241,16 @@ fn rapid_edits_settle_on_the_last_state_and_lose_nothing() {
         .unwrap()
         .clone();
     assert_eq!(f["state"], "held", "{st:#}");
-    assert_eq!(f["current"]["sha256"], final_sha.as_str());
+    assert_eq!(f["current"]["sha256"], final_sha.as_str()); // One approval, for the state on disk: earlier held states' approvals were withdrawn.
+    eventually("one approval, for the final state", || {
+        let pending = m.warden(&["approvals", "list", "--json"], b"").json();
+        let pending = pending.as_array().unwrap().clone();
+        pending.len() == 1
+            && pending[0]["fingerprint"]
+                .as_str()
+                .unwrap()
+                .ends_with(&final_sha)
+    });
 }
 
 #[test]

@@ -44,10 +44,44 @@ impl Daemon {
         if let Err(e) = self.audit(Kind::Event, None, body).await {
             tracing::error!(error = %e, "cannot record a configuration change");
         }
+        if let Some(old) = &ch.superseded {
+            self.supersede(old).await;
+        }
         let held = self.guard.as_ref().and_then(|g| g.held(&ch.path));
         if let Some(h) = held.filter(|h| h.approval.is_none()) {
             self.hold_config(ch, &h.classes).await;
         }
+    }
+
+    /// Withdraw the approval of a held state the file no longer has.
+    async fn supersede(&self, id: &str) {
+        let gone = {
+            let mut st = self.state();
+            let p = st.pending.remove(id);
+            if let Some(p) = &p {
+                st.by_key.remove(&(None, p.view.fingerprint.clone()));
+            }
+            p
+        };
+        let Some(p) = gone else { return };
+        let rec = record(
+            Kind::Approval,
+            None,
+            &json!({"op": "expired", "approval": id, "why": "superseded by a newer change of the same file"}),
+        );
+        let op = StateOp::Answered {
+            id: id.to_string(),
+            status: "expired",
+            scope: None,
+            expires: None,
+            time: now_ms(),
+        };
+        if let Err(e) = self.write(vec![rec], vec![op]).await {
+            tracing::error!(approval = %id, error = %e, "cannot record a superseded approval");
+        }
+        let mut view = p.view;
+        view.status = "superseded".into();
+        self.keep_answered(view);
     }
 
     /// A pending approval for a held change, visible in `warden approvals list`.

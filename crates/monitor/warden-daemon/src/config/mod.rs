@@ -82,6 +82,9 @@ pub(crate) struct Change {
     pub(crate) current: Observed,
     /// For `restore`: whether the pinned state was written back.
     pub(crate) restored: Option<Result<(), String>>,
+    /// The approval of an earlier state of the same file, which this change replaces (a person
+    /// must not approve a state they did not see).
+    pub(crate) superseded: Option<String>,
 }
 
 impl Change {
@@ -388,6 +391,7 @@ impl ConfigGuard {
             pinned,
             current: current.clone(),
             restored: None,
+            superseded: None,
         };
         self.act(&mut inner, &mut change);
         inner
@@ -412,11 +416,11 @@ impl ConfigGuard {
         }
         let hold = change.action == IntegrityAction::Ask || matches!(change.restored, Some(Err(_)));
         if hold {
-            let approval = inner.held.get(path).and_then(|h| h.approval.clone());
+            change.superseded = inner.held.get(path).and_then(|h| h.approval.clone());
             inner.held.insert(
                 path.to_path_buf(),
                 Held {
-                    approval,
+                    approval: None,
                     classes: change.classes.clone(),
                     observed: change.current.clone(),
                     since: warden_audit::format_time(warden_audit::now_ms()),
