@@ -227,7 +227,12 @@ pub struct ServeArgs {
     #[arg(long = "watch-home", value_name = "DIR")]
     pub watch_home: Vec<PathBuf>,
     /// Do not pin or watch agent configuration files.
-    #[arg(long, conflicts_with = "watch_home")]
+    #[arg(
+        long,
+        env = "WARDEN_NO_CONFIG_WATCH",
+        value_parser = clap::builder::BoolishValueParser::new(),
+        conflicts_with = "watch_home"
+    )]
     pub no_config_watch: bool,
     /// Policies.
     #[command(flatten)]

@@ -27,6 +27,7 @@ mod writer;
 
 use std::path::PathBuf;
 
+pub use config::ConfigError;
 pub use daemon::{fingerprint, message, path_env, Config, Daemon};
 pub use lock::{StateLock, LOCK_FILE};
 pub use policy::{Policies, PolicyLoader};
@@ -66,6 +67,9 @@ pub enum DaemonError {
     /// The policy does not load.
     #[error("policy does not load: {0}")]
     Policy(String),
+    /// Configuration integrity cannot run (the pin store, the watcher).
+    #[error(transparent)]
+    Config(#[from] ConfigError),
     /// Anything else, said in words.
     #[error("{0}")]
     Other(String),

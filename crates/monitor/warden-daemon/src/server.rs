@@ -69,10 +69,10 @@ pub async fn serve(config: Config, loader: Arc<dyn PolicyLoader>) -> Result<(), 
     let guard = if config.watch_homes.is_empty() {
         None
     } else {
-        Some(
-            crate::config::ConfigGuard::open(&config.state_dir, config.watch_homes.clone())
-                .map_err(|e| DaemonError::Other(e.to_string()))?,
-        )
+        Some(crate::config::ConfigGuard::open(
+            &config.state_dir,
+            config.watch_homes.clone(),
+        )?)
     };
     let daemon = Arc::new(Daemon::new(config.clone(), policies, state, writer, guard));
 
@@ -124,9 +124,7 @@ pub async fn serve(config: Config, loader: Arc<dyn PolicyLoader>) -> Result<(), 
 
     // Pinned and watched before the socket accepts anything; a watcher that cannot run stops
     // the start: a monitor that says it guards configuration must not silently not.
-    let _config_watch = crate::config::watch::start(daemon.clone())
-        .await
-        .map_err(|e| DaemonError::Other(e.to_string()))?;
+    let _config_watch = crate::config::watch::start(daemon.clone()).await?;
     let listener = bind(&config)?;
     tracing::info!(socket = %config.socket.display(), state_dir = %config.state_dir.display(), rules, "warden monitor listening");
     let http = match config.http {
