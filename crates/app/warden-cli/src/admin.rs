@@ -8,7 +8,7 @@ use warden_daemon::proto::{Request, Response, Scope};
 use crate::cli::{ApprovalsCommand, ConnectArgs, HaltArgs, ScopeArg, StatusArgs};
 use crate::exit::Code;
 
-fn call(c: &ConnectArgs, req: &Request) -> Result<Value> {
+pub(crate) fn call(c: &ConnectArgs, req: &Request) -> Result<Value> {
     let hint = match c.target() {
         Ok(t) if t.protected => {
             "the protected monitor runs as its own user: `sudo systemctl status warden`"
@@ -139,6 +139,26 @@ pub fn status(a: &StatusArgs) -> Result<Code> {
         n("pending_approvals"),
         n("grants")
     );
+    let c = &v["config_integrity"];
+    if c.is_null() {
+        println!("config     not watched (`warden serve --watch-home DIR`)");
+    } else {
+        let k = |key: &str| c[key].as_u64().unwrap_or(0);
+        println!(
+            "config     {} files pinned, {} changes held, {} directories watched{}{}",
+            k("pinned"),
+            k("held"),
+            k("watched_dirs"),
+            match k("unwatched_dirs") {
+                0 => String::new(),
+                n => format!(", {n} NOT WATCHED (`warden config status`)"),
+            },
+            match k("unreadable") {
+                0 => String::new(),
+                n => format!(", {n} UNREADABLE to the monitor"),
+            },
+        );
+    }
     for b in v["baselines"].as_array().into_iter().flatten() {
         let top = |k: &str| -> String {
             b[k].as_array()

@@ -52,6 +52,10 @@ pub enum Command {
     Install(InstallArgs),
     /// Remove the protected deployment (the audit log stays unless `--purge`).
     Uninstall(InstallArgs),
+    /// Configuration integrity: the agent settings, instructions, MCP configs and skills the
+    /// monitor pins and watches; review, approve or restore changes.
+    #[command(subcommand)]
+    Config(crate::cli_config::ConfigCommand),
     /// Vet skills and plugins (Claude Code, OpenClaw) before they load; trust them by hash.
     #[command(subcommand)]
     Skills(SkillsCommand),
@@ -238,6 +242,18 @@ pub struct ServeArgs {
     /// Notify only approvals at or above this risk (0 to 1).
     #[arg(long, default_value_t = 0.0, value_name = "RISK")]
     pub notify_min_risk: f64,
+    /// An agent's home whose configuration files are pinned and watched (`warden config`);
+    /// repeatable. Default: `$HOME`, or in protected mode the homes of the `--allow-uid` users.
+    #[arg(long = "watch-home", value_name = "DIR")]
+    pub watch_home: Vec<PathBuf>,
+    /// Do not pin or watch agent configuration files.
+    #[arg(
+        long,
+        env = "WARDEN_NO_CONFIG_WATCH",
+        value_parser = clap::builder::BoolishValueParser::new(),
+        conflicts_with = "watch_home"
+    )]
+    pub no_config_watch: bool,
     /// Policies.
     #[command(flatten)]
     pub policy: PolicyArgs,

@@ -76,6 +76,7 @@ pub fn run(args: &DoctorArgs) -> Result<Code> {
     if let Ok(t) = &target {
         out.push(reachable(t, args.connect.timeout));
         out.extend(observation(t, args.connect.timeout));
+        out.extend(config_integrity(t, args.connect.timeout));
     }
     out.push(match load::policy(&args.policy, None) {
         Ok(p) => check(
@@ -112,6 +113,60 @@ pub fn run(args: &DoctorArgs) -> Result<Code> {
         Code::Failed
     } else {
         Code::Ok
+    })
+}
+
+/// Whether the monitor watches the agent's configuration files, and what it holds. Skipped
+/// when this user may not read the monitor's status (an agent's user, in protected mode).
+fn config_integrity(t: &warden_daemon::target::Target, timeout: Duration) -> Option<Check> {
+    let v = match client::call_as(
+        &t.socket,
+        &Request::Status,
+        timeout,
+        t.monitor_uid,
+        |_, _| {},
+    ) {
+        Ok(Response::Ok { value }) => value,
+        _ => return None,
+    };
+    let c = &v["config_integrity"];
+    let k = |key: &str| c[key].as_u64().unwrap_or(0);
+    Some(if c.is_null() {
+        check(
+            "config",
+            Level::Warn,
+            "the monitor does not pin or watch agent settings".into(),
+            Some("warden serve --watch-home DIR"),
+        )
+    } else if k("unwatched_dirs") > 0 || k("unreadable") > 0 {
+        check(
+            "config",
+            Level::Fail,
+            format!(
+                "{} directories not watched, {} files unreadable to the monitor: changes there go unseen",
+                k("unwatched_dirs"),
+                k("unreadable")
+            ),
+            Some("warden config status"),
+        )
+    } else if k("held") > 0 {
+        check(
+            "config",
+            Level::Warn,
+            format!("{} configuration changes wait for a person", k("held")),
+            Some("warden config diff; warden config approve | restore"),
+        )
+    } else {
+        check(
+            "config",
+            Level::Ok,
+            format!(
+                "{} files pinned, {} directories watched",
+                k("pinned"),
+                k("watched_dirs")
+            ),
+            None,
+        )
     })
 }
 

@@ -48,8 +48,8 @@ impl Layout {
     }
 }
 
-/// A user's uid, gid and home from the passwd database.
-fn passwd(name: &str) -> Result<Option<(u32, u32, PathBuf)>> {
+/// A user's uid, gid and home from the passwd database (by name or uid).
+pub(crate) fn passwd(name: &str) -> Result<Option<(u32, u32, PathBuf)>> {
     let out = Command::new("getent")
         .args(["passwd", name])
         .output()

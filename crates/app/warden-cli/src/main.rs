@@ -10,6 +10,8 @@ mod bench;
 mod bench_exec;
 mod check;
 mod cli;
+mod cli_config;
+mod config_cmd;
 mod doctor;
 mod exec;
 mod exit;
@@ -85,6 +87,7 @@ fn main() -> ExitCode {
                 .map_err(anyhow::Error::from)
         }
         Command::Skills(cmd) => skills_cmd::run(cmd),
+        Command::Config(cmd) => config_cmd::run(cmd),
         Command::Guide(args) => load::policy(&args, None).map(|p| {
             print!("{}", p.guide());
             exit::Code::Ok

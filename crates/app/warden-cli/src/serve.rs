@@ -96,6 +96,7 @@ pub fn run(args: ServeArgs) -> Result<Code> {
         min_risk: args.notify_min_risk,
         link_base: None,
     };
+    config.watch_homes = watch_homes(&args)?;
     init_tracing(args.log_json);
     // Every detector is built now: one that cannot be built stops the monitor here instead of
     // leaving a gap later.
@@ -116,6 +117,32 @@ pub fn run(args: ServeArgs) -> Result<Code> {
     });
     rt.block_on(warden_daemon::serve(config, loader))?;
     Ok(Code::Ok)
+}
+
+/// The homes whose agent configuration the monitor watches: as given, else `$HOME` (per-user
+/// mode) or the `--allow-uid` users' homes (protected mode).
+fn watch_homes(args: &ServeArgs) -> Result<Vec<PathBuf>> {
+    if args.no_config_watch {
+        return Ok(Vec::new());
+    }
+    if !args.watch_home.is_empty() {
+        return Ok(args
+            .watch_home
+            .iter()
+            .map(|p| std::path::absolute(p).unwrap_or_else(|_| p.clone()))
+            .collect());
+    }
+    if !args.protected {
+        return Ok(vec![load::home()]);
+    }
+    let mut out = Vec::new();
+    for uid in &args.allow_uid {
+        match crate::install::passwd(&uid.to_string())? {
+            Some((_, _, home)) => out.push(home),
+            None => anyhow::bail!("uid {uid} (`--allow-uid`) has no passwd entry: its home cannot be watched (`--watch-home DIR` names it)"),
+        }
+    }
+    Ok(out)
 }
 
 fn init_tracing(json: bool) {

@@ -1058,6 +1058,13 @@ fn check_layers(files: &[LoadedFile], errors: &mut Vec<PolicyError>) {
                     Some("set `sandbox:` in your user policy".into()),
                 ));
             }
+            if f.spec.config_integrity.is_some() {
+                errors.push(f.text.invalid(
+                    f.locator.span("config_integrity"),
+                    "a project policy cannot set `config_integrity`".into(),
+                    Some("a repository must not decide how changes to agent settings are handled; set it in your user policy".into()),
+                ));
+            }
             if matches!(f.spec.mode, Some(m) if m != Mode::Enforce) {
                 errors.push(f.text.invalid(
                     f.locator.span("mode"),

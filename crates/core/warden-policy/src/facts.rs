@@ -182,6 +182,36 @@ pub const FACTS: &[FactInfo] = &[
         List,
         "the vetting findings on the tool's definition",
     ),
+    fact(
+        "config_tampered",
+        Bool,
+        "a watched agent configuration file changed and waits for a person's approval",
+    ),
+    fact(
+        "config_tampered_classes",
+        List,
+        "what the unapproved configuration changes touch (hooks, permissions, ...)",
+    ),
+    fact(
+        "config_action",
+        Text(&["none", "alert", "ask", "restore"]),
+        "for a `ConfigChange` event: the `config_integrity` action its change calls for (`none`: the file matches its pin)",
+    ),
+    fact(
+        "skill_status",
+        Text(&["trusted", "changed", "new", "unknown"]),
+        "for a `Skill` call: the skill against its pin (`warden skills trust`); `unknown`: not found",
+    ),
+    fact(
+        "skill_risk",
+        Text(&["none", "low", "medium", "high", "critical"]),
+        "for a `Skill` call: the worst finding of warden-vet's skill scan",
+    ),
+    fact(
+        "skill_findings",
+        List,
+        "for a `Skill` call: the skill scan's findings",
+    ),
 ];
 
 /// The fact named `name`.

@@ -46,6 +46,12 @@ pub struct PolicyFile {
     /// `deny` it outright. The strictest layer wins.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sandbox_unlisted_hosts: Option<UnlistedHosts>,
+    /// What the monitor does when a file that steers an agent (settings, instructions, MCP
+    /// configs, skills) changes without approval: `default:` and one action (`alert`, `ask`,
+    /// `restore`) per class. The highest layer that sets a class wins; a project layer cannot
+    /// set it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub config_integrity: Option<crate::integrity::ConfigIntegritySpec>,
     /// The rules.
     #[serde(default)]
     pub rules: Vec<RuleSpec>,

@@ -56,6 +56,9 @@ pub struct Config {
     pub kernel_audit: bool,
     /// Where a person hears that an approval waits.
     pub notify: crate::notify::NotifyConfig,
+    /// The agents' home directories whose configuration files are pinned and watched (none:
+    /// configuration integrity is off).
+    pub watch_homes: Vec<PathBuf>,
 }
 
 impl Config {
@@ -78,6 +81,7 @@ impl Config {
             witness_file: None,
             kernel_audit: false,
             notify: crate::notify::NotifyConfig::default(),
+            watch_homes: Vec::new(),
         }
     }
 
@@ -121,6 +125,8 @@ pub struct Daemon {
     pub policies: Policies,
     pub(crate) state: Mutex<State>,
     pub(crate) writer: Writer,
+    /// Configuration integrity: pins of the files that steer agents.
+    pub(crate) guard: Option<crate::config::ConfigGuard>,
     ids: AtomicU64,
     /// The kernel's record of what sandboxes refused (or why it cannot be read).
     pub(crate) kernel: std::sync::OnceLock<Result<warden_sandbox::LandlockLog, String>>,
@@ -265,12 +271,19 @@ pub(crate) fn record(kind: Kind, session: Option<String>, body: &Value) -> NewRe
 }
 
 impl Daemon {
-    pub(crate) fn new(config: Config, policies: Policies, state: State, writer: Writer) -> Self {
+    pub(crate) fn new(
+        config: Config,
+        policies: Policies,
+        state: State,
+        writer: Writer,
+        guard: Option<crate::config::ConfigGuard>,
+    ) -> Self {
         Daemon {
             config,
             policies,
             state: Mutex::new(state),
             writer,
+            guard,
             ids: AtomicU64::new(0),
             kernel: std::sync::OnceLock::new(),
             notifier: std::sync::OnceLock::new(),
@@ -285,7 +298,7 @@ impl Daemon {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    fn new_id(&self) -> String {
+    pub(crate) fn new_id(&self) -> String {
         let n = self.ids.fetch_add(1, Ordering::Relaxed);
         let mut h = Sha256::new();
         h.update(now_ms().to_be_bytes());
@@ -369,6 +382,9 @@ impl Daemon {
             unattended: unattended_mode(&payload),
         };
         let workspace = env.workspace.clone().or_else(|| p.cwd.clone());
+        if let (Some(g), Some(w)) = (self.guard.as_ref(), workspace.as_deref()) {
+            g.saw_workspace(w);
+        }
         match event.as_str() {
             "PreToolUse" | "PermissionRequest" => {
                 let format = if agent == "codex" {
@@ -380,7 +396,8 @@ impl Daemon {
                 let lowered = warden_adapters::lower(&payload, Some(format), &penv)
                     .map_err(|e| e.to_string());
                 let policy = self.policies.for_workspace(workspace.as_deref());
-                self.gate(&ctx, lowered, policy, pending).await
+                let extra = self.tool_facts(&p, &penv, workspace.as_deref()).await;
+                self.gate_with(&ctx, lowered, policy, pending, &extra).await
             }
             "ConfigChange" => {
                 let target = ["file_path", "config_path", "path", "source", "scope"]
@@ -396,13 +413,18 @@ impl Daemon {
                     subagent: ctx.subagent.clone(),
                 };
                 action.normalize(&penv);
+                let facts = match crate::config::changed_path(&payload, &penv) {
+                    Some(path) => self.config_change_facts(&path).await,
+                    None => SessionFacts::new(),
+                };
                 let lowered = Lowered {
                     actions: vec![action],
                     tool: None,
                     tool_input: None,
                 };
                 let policy = self.policies.for_workspace(workspace.as_deref());
-                self.gate(&ctx, Ok(lowered), policy, pending).await
+                self.gate_with(&ctx, Ok(lowered), policy, pending, &facts)
+                    .await
             }
             _ => {
                 let halted = self.state().is_halted(ctx.session.as_deref());
@@ -900,7 +922,7 @@ impl Daemon {
         self.keep_answered(view);
     }
 
-    fn keep_answered(&self, view: ApprovalView) {
+    pub(crate) fn keep_answered(&self, view: ApprovalView) {
         let mut st = self.state();
         st.answered.push(view);
         if st.answered.len() > ANSWERED_KEPT {
@@ -928,8 +950,23 @@ impl Daemon {
             .or_else(|| st.answered.iter().rev().find(|a| a.id == id).cloned())
     }
 
-    /// Answer a pending approval; `by` names who answered (for the audit trail).
+    /// Answer a pending approval; `by` names who answered (for the audit trail). A held
+    /// configuration change is then approved (re-pinned) or restored.
     pub async fn answer(
+        &self,
+        id: &str,
+        approve: bool,
+        scope: Scope,
+        expires: Option<Duration>,
+        by: &str,
+    ) -> Result<Value, String> {
+        let v = self.answer_only(id, approve, scope, expires, by).await?;
+        self.config_answered(id, approve, by).await;
+        Ok(v)
+    }
+
+    /// [`Self::answer`] without its effect on configuration pins.
+    pub(crate) async fn answer_only(
         &self,
         id: &str,
         approve: bool,
@@ -1085,6 +1122,7 @@ impl Daemon {
             "halt_all": st.halt_all,
             "halted": halted,
             "pending_approvals": st.pending.len(),
+            "config_integrity": self.guard.as_ref().map(crate::config::ConfigGuard::summary),
             "grants": st.grants.len(),
             "sessions_followed": st.sessions.len(),
             "kernel_refusals": self.kernel_status(),

@@ -8,6 +8,7 @@
 //! log; nothing below it depends on it.
 
 pub mod client;
+mod config;
 mod daemon;
 mod follow;
 pub mod hook;
@@ -21,17 +22,20 @@ mod policy;
 pub mod proto;
 mod sandbox;
 mod server;
+mod skill_gate;
 mod state;
 pub mod target;
 mod writer;
 
 use std::path::PathBuf;
 
+pub use config::ConfigError;
 pub use daemon::{fingerprint, message, path_env, Config, Daemon};
 pub use lock::{StateLock, LOCK_FILE};
 pub use policy::{Policies, PolicyLoader};
 pub use sandbox::{SandboxReport, SANDBOX_AGENT};
 pub use server::{ingest_spool, serve};
+pub use skill_gate::SKILL_PINS;
 pub use state::ApprovalView;
 
 /// The socket's file name in the state directory.
@@ -66,6 +70,9 @@ pub enum DaemonError {
     /// The policy does not load.
     #[error("policy does not load: {0}")]
     Policy(String),
+    /// Configuration integrity cannot run (the pin store, the watcher).
+    #[error(transparent)]
+    Config(#[from] ConfigError),
     /// Anything else, said in words.
     #[error("{0}")]
     Other(String),

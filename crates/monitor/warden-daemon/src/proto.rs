@@ -169,6 +169,26 @@ pub enum Request {
     },
     /// The daemon's state: policy, head of the audit chain, halts.
     Status,
+    /// Configuration integrity: every pinned file and its state.
+    ConfigStatus,
+    /// Unified diffs of pinned against current content (one file, or every changed one).
+    ConfigDiff {
+        /// The file; `None` for every changed one.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        path: Option<String>,
+    },
+    /// Re-pin the current state (one file, or every changed one): a person approves it.
+    ConfigApprove {
+        /// The file; `None` for every changed one.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        path: Option<String>,
+    },
+    /// Write the pinned state back (one file, or every changed one).
+    ConfigRestore {
+        /// The file; `None` for every changed one.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        path: Option<String>,
+    },
     /// An MCP `tools/call` through `warden mcp`: decide it (waiting for a human on ask).
     McpCall {
         /// The session the call belongs to.

@@ -66,7 +66,15 @@ pub async fn serve(config: Config, loader: Arc<dyn PolicyLoader>) -> Result<(), 
     let stale = stale_pending(log.conn()).map_err(warden_audit::AuditError::from)?;
     let head = log.head();
     let writer = Writer::start(log, config.checkpoint_interval)?;
-    let daemon = Arc::new(Daemon::new(config.clone(), policies, state, writer));
+    let guard = if config.watch_homes.is_empty() {
+        None
+    } else {
+        Some(crate::config::ConfigGuard::open(
+            &config.state_dir,
+            config.watch_homes.clone(),
+        )?)
+    };
+    let daemon = Arc::new(Daemon::new(config.clone(), policies, state, writer, guard));
     if config.notify.enabled() {
         let mut notify = config.notify.clone();
         if notify.link_base.is_none() {
@@ -122,6 +130,9 @@ pub async fn serve(config: Config, loader: Arc<dyn PolicyLoader>) -> Result<(), 
         Err(e) => tracing::error!(error = %e, "cannot ingest the spool"),
     }
 
+    // Pinned and watched before the socket accepts anything; a watcher that cannot run stops
+    // the start: a monitor that says it guards configuration must not silently not.
+    let _config_watch = crate::config::watch::start(daemon.clone()).await?;
     let listener = bind(&config)?;
     tracing::info!(socket = %config.socket.display(), state_dir = %config.state_dir.display(), rules, "warden monitor listening");
     let http = match config.http {
@@ -434,6 +445,14 @@ async fn handle(
         Request::Halt { session } => ok(d.halt(session, true, &by).await),
         Request::Resume { session } => ok(d.halt(session, false, &by).await),
         Request::Status => Response::Ok { value: d.status() },
+        Request::ConfigStatus => ok(d.config_status()),
+        Request::ConfigDiff { path } => ok(d.config_diff(path.as_deref().map(Path::new))),
+        Request::ConfigApprove { path } => ok(d
+            .config_approve(path.as_deref().map(Path::new), &by, true)
+            .await),
+        Request::ConfigRestore { path } => ok(d
+            .config_restore(path.as_deref().map(Path::new), &by, true)
+            .await),
     }
 }
 
@@ -463,7 +482,11 @@ fn is_agent_request(req: &Request) -> bool {
         | Request::Answer { .. }
         | Request::Halt { .. }
         | Request::Resume { .. }
-        | Request::Status => false,
+        | Request::Status
+        | Request::ConfigStatus
+        | Request::ConfigDiff { .. }
+        | Request::ConfigApprove { .. }
+        | Request::ConfigRestore { .. } => false,
     }
 }
 

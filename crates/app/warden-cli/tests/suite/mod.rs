@@ -1,6 +1,7 @@
 //! Test modules and the helper that runs `warden`.
 
 mod check;
+mod config;
 mod daemon;
 mod exec;
 mod hook;

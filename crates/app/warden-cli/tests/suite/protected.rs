@@ -555,6 +555,9 @@ fn the_agent_cannot_approve_its_own_ask() {
         vec!["approvals", "list"],
         vec!["halt", "--all"],
         vec!["status"],
+        vec!["config", "approve"],
+        vec!["config", "restore"],
+        vec!["config", "status"],
     ] {
         let mut a = vec![w.as_str()];
         a.extend(argv.iter().copied());
@@ -570,6 +573,12 @@ fn the_agent_cannot_approve_its_own_ask() {
         d.records().contains("\"refused\""),
         "the attempt is in the audit trail"
     );
+    // Configuration pins are the monitor's, in its state directory.
+    let o = admin(&["config", "status", "--json"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["store"], json!(state.join("config-pins")), "{v:#}");
+    assert_eq!(v["protected"], true);
     // The administrator (the monitor's user) answers; the waiting hook gets it.
     let o = admin(&["approvals", "deny", &id]);
     assert!(o.status.success(), "{}", text(&o));

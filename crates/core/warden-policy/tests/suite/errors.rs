@@ -121,7 +121,7 @@ fn unknown_fields_point_at_the_field() {
             "syntax",
             "rule:",
             0,
-            "unknown field `rule`, expected one of `version`, `name`, `mode`, `default`, `lists`, `disable`, `sandbox`, `sandbox_missing_layer`, `sandbox_unlisted_hosts`, `rules`, `tools`",
+            "unknown field `rule`, expected one of `version`, `name`, `mode`, `default`, `lists`, `disable`, `sandbox`, `sandbox_missing_layer`, `sandbox_unlisted_hosts`, `config_integrity`, `rules`, `tools`",
         )],
     );
     check_errors(

@@ -350,3 +350,36 @@ fn sandbox_settings_come_from_the_highest_layer_and_a_project_cannot_weaken_them
         assert_eq!(errors[0].4, "a project policy cannot weaken the sandbox");
     }
 }
+
+#[test]
+fn config_integrity_comes_per_class_from_the_highest_layer_and_a_project_cannot_set_it() {
+    use warden_policy::{ConfigClass as C, IntegrityAction as A, Policy};
+    let load = |srcs: &[PolicySource]| Policy::compile(srcs).unwrap().config_integrity();
+    let base = load(&[PolicySource::baseline()]);
+    assert_eq!(base.action(C::WardenRemoved), A::Restore);
+    assert_eq!(base.action(C::Permissions), A::Ask);
+    assert_eq!(base.action(C::Instructions), A::Alert);
+    assert_eq!(base.action_for(&[C::Other, C::Hooks]), A::Ask);
+    assert_eq!(base.action_for(&[]), A::Alert);
+    let user = load(&[
+        PolicySource::baseline(),
+        source(
+            Layer::User,
+            "user.yaml",
+            "config_integrity: { instructions: ask, hooks: restore }\n",
+        ),
+    ]);
+    assert_eq!(user.action(C::Instructions), A::Ask);
+    assert_eq!(user.action(C::Hooks), A::Restore);
+    assert_eq!(user.action(C::Other), A::Alert);
+    let errors = errors_of(&[source(
+        Layer::Project,
+        "project.yaml",
+        "config_integrity: { default: alert }\n",
+    )]);
+    assert_eq!(errors.len(), 1);
+    assert_eq!(
+        errors[0].4,
+        "a project policy cannot set `config_integrity`"
+    );
+}

@@ -50,6 +50,7 @@ fn schema_is_json_with_the_top_level_properties() {
             "sandbox",
             "sandbox_missing_layer",
             "sandbox_unlisted_hosts",
+            "config_integrity",
             "rules",
             "tools"
         ])
