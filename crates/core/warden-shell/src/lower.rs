@@ -10,6 +10,7 @@ use crate::interp;
 use crate::syntax::{parse, Cmd, Item, Part, Redir, Word};
 
 mod command;
+mod docs;
 mod programs;
 mod words;
 
@@ -51,6 +52,11 @@ pub fn lower(command: &str, env: &PathEnv) -> Vec<Action> {
         .strip_suffix('\\')
         .filter(|c| !c.ends_with('\\'))
         .unwrap_or(command);
+    let command = docs::strip_prompt(command).unwrap_or(command);
+    // Placeholders are read as values only when the text as written does not parse (bash would
+    // refuse it): `cat <in> out` is a redirection, `grep <PATTERN>` is not.
+    let filled = docs::fill_placeholders(command).filter(|_| !parse(command).issues.is_empty());
+    let command = filled.as_deref().unwrap_or(command);
     l.source(command, &[], 0, &[]);
     if l.out.is_empty() && l.unread && !is_only_comments(command) {
         l.opaque_exec(command, "the command has no part Warden could read", &[]);
@@ -102,6 +108,9 @@ struct Lowerer {
     found: Vec<String>,
     /// Whether that `find` filtered by name (what it found is not everything below ROOT).
     found_by_name: bool,
+    /// What the last `ls` listed (its operands, and `{}`: entries of the directory), for
+    /// `ls | xargs rm`; emptied by a filter that rewrites names (`tr a /`, `grep -o`).
+    listed: Vec<String>,
     /// The environment, when lowering live: script files are read from it.
     live: Option<PathEnv>,
 }

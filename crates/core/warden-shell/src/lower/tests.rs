@@ -372,3 +372,130 @@ fn scripts_are_read_in_live_mode() {
     assert!(hosts("bash missing.sh", &live).is_empty());
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn documentation_prompts_and_placeholders() {
+    assert_eq!(sketch("$ ls -la"), ["exec:ls"]);
+    assert_eq!(sketch("$ rm -rf ~"), ["exec:rm", "delete-r:/home/u"]);
+    // A placeholder in text bash rejects is a value known at run time; as the program, opaque.
+    // Where bash reads it as redirections, it keeps that meaning (`<PATTERN>` alone is a
+    // stray `<` and `>` bash rejects; what it names is only read).
+    assert_eq!(
+        sketch("grep <PATTERN>"),
+        ["read:/home/u/proj/PATTERN", "exec:grep"]
+    );
+    assert_eq!(
+        sketch("yes | <command>"),
+        ["exec:yes", "exec:$WARDEN_PLACEHOLDER?"]
+    );
+    // Text that parses keeps bash's meaning: `<in> out` reads `in` and writes `out`.
+    assert_eq!(
+        sketch("cat <in> out"),
+        ["read:/home/u/proj/in", "write:/home/u/proj/out", "exec:cat"]
+    );
+}
+
+#[test]
+fn names_listed_by_ls_reach_xargs() {
+    assert_eq!(
+        sketch("ls -t | tail -n +6 | xargs rm -f"),
+        [
+            "exec:ls",
+            "exec:tail",
+            "exec:xargs",
+            "exec:rm",
+            "delete:/home/u/proj/{}"
+        ]
+    );
+    assert_eq!(
+        sketch("ls ~ | xargs rm -rf"),
+        [
+            "exec:ls",
+            "exec:xargs",
+            "exec:rm",
+            "delete-r:/home/u",
+            "delete-r:/home/u/proj/{}"
+        ]
+    );
+    // A filter that rewrites names could hand over anything.
+    assert_eq!(
+        sketch("ls | tr a / | xargs rm -rf"),
+        [
+            "exec:ls",
+            "exec:tr",
+            "read:/home/u/proj/a",
+            "read:/",
+            "exec:xargs",
+            "exec:rm",
+            "exec:xargs rm -rf?"
+        ]
+    );
+}
+
+#[test]
+fn find_deletes_narrowed_by_name_or_kept_by_a_move() {
+    assert_eq!(
+        sketch("find /srv -name 'core.*' -delete"),
+        ["exec:find", "delete:/srv/**/{}"]
+    );
+    assert_eq!(
+        sketch("find /srv ! -name 'core.*' -delete"),
+        ["exec:find", "delete-r:/srv/**/{}"]
+    );
+    assert_eq!(
+        sketch("find /srv -inum 42 -delete"),
+        ["exec:find", "delete:/srv/**/{}"]
+    );
+    assert_eq!(
+        sketch("find /srv -type d -empty -exec rmdir {} +"),
+        ["exec:find", "exec:rmdir", "delete:/srv/**/{}"]
+    );
+    assert_eq!(
+        sketch("find /srv/in -type f -exec mv {} /srv/out \\;"),
+        [
+            "exec:find",
+            "exec:mv",
+            "read:/srv/in/**/{}",
+            "delete:/srv/in/**/{}",
+            "write:/srv/out"
+        ]
+    );
+    assert_eq!(
+        sketch("find /srv/in -type f -exec mv {} /tmp/x \\;"),
+        [
+            "exec:find",
+            "exec:mv",
+            "read:/srv/in/**/{}",
+            "delete-r:/srv/in/**/{}",
+            "write:/tmp/x"
+        ]
+    );
+}
+
+#[test]
+fn remote_copy_operands() {
+    assert_eq!(
+        sketch("rsync -a src rsync://backup.example:873/m"),
+        [
+            "exec:rsync",
+            "read:/home/u/proj/src",
+            "net:backup.example+data"
+        ]
+    );
+    assert_eq!(
+        sketch("rsync -a src backup.example::m"),
+        [
+            "exec:rsync",
+            "read:/home/u/proj/src",
+            "net:backup.example+data"
+        ]
+    );
+    assert_eq!(
+        sketch("rsync /dev/null h.example:dir/new/"),
+        ["exec:rsync", "read:/dev/null", "net:h.example"]
+    );
+    assert_eq!(
+        sketch("cp a:b/c ./d"),
+        ["exec:cp", "net:a", "write:/home/u/proj/d"]
+    );
+}

@@ -285,16 +285,23 @@ pub(super) fn is_dev_sink(p: &str) -> bool {
     matches!(
         p,
         "/dev/null" | "/dev/stdout" | "/dev/stderr" | "/dev/tty" | "/dev/zero"
-    )
+    ) || is_own_fd(p)
 }
 
-/// Programs that destroy or damage their operands.
+/// One of the shell's own open descriptors (`/proc/self/fd/3`, `/dev/fd/3`): what it points to
+/// was opened by a redirection, which is lowered where it is written.
+fn is_own_fd(p: &str) -> bool {
+    p.strip_prefix("/proc/self/fd/")
+        .or_else(|| p.strip_prefix("/dev/fd/"))
+        .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// Programs that destroy or damage their operands (`rmdir` removes only empty directories).
 pub(super) const DESTROYS_OPERANDS: &[&str] = &[
     "rm",
     "unlink",
     "shred",
     "srm",
-    "rmdir",
     "truncate",
     "chmod",
     "chown",
