@@ -282,6 +282,15 @@ impl Lowerer {
                 }
                 self.effects(&program, args, upstream, heredoc);
             }
+            // Shell code stored in the project: `npm run X`, `make TARGET`.
+            "npm" | "pnpm" | "yarn" => {
+                self.package_script(&program, args, &inner_via, depth);
+                self.effects(&program, args, upstream, heredoc);
+            }
+            "make" | "gmake" => {
+                self.make_recipes(args, &inner_via, depth);
+                self.effects(&program, args, upstream, heredoc);
+            }
             // `./run.sh`: a local program; a script's text is read in live mode.
             _ if argv0.starts_with("./") || argv0.starts_with("../") => {
                 let local = argv0.to_string();
@@ -456,15 +465,12 @@ impl Lowerer {
         out.or(Some("xargs".into()))
     }
 
-    /// A script file a command runs (`bash FILE`, `source FILE`, `python FILE`): in live mode
-    /// its text (at most [`MAX_SCRIPT_BYTES`]) is lowered like inline code. A script that cannot
-    /// be read stays what it was: a read of the file, and the program's exec.
+    /// A script file a command runs (`bash FILE`, `source FILE`, `python FILE`): its text is
+    /// lowered like inline code, read from the file in live mode (at most [`MAX_SCRIPT_BYTES`]),
+    /// else as the session remembers the agent writing it. A script that cannot be read stays
+    /// what it was: a read of the file, and the program's exec.
     pub(super) fn script(&mut self, path: &str, kind: Script, via: &[String], depth: usize) {
-        let Some(env) = &self.live else {
-            return;
-        };
-        let p = warden_action::normalize_path(&self.at(path), env);
-        let Some(text) = read_bounded(&p.path) else {
+        let Some(text) = self.file_text(path) else {
             return;
         };
         let mut via = via.to_vec();
@@ -489,7 +495,7 @@ pub(super) enum Script {
 pub(super) const MAX_SCRIPT_BYTES: u64 = 64 * 1024;
 
 /// The text of a regular file no larger than [`MAX_SCRIPT_BYTES`].
-fn read_bounded(path: &str) -> Option<String> {
+pub(super) fn read_bounded(path: &str) -> Option<String> {
     use std::io::Read;
     let f = std::fs::File::open(path).ok()?;
     let meta = f.metadata().ok()?;

@@ -95,7 +95,7 @@ impl Lowerer {
     /// a move that keeps the data), even when it names what `find` found.
     fn delete_entry(&mut self, p: &str) {
         if !p.is_empty() {
-            let path = warden_action::NormPath::raw(&self.at(p));
+            let path = warden_action::NormPath::raw(self.at(p));
             self.push(
                 warden_action::Operation::FileDelete {
                     path,

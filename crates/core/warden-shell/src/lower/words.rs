@@ -3,6 +3,38 @@
 use super::{MAX_FANOUT, SHELLS};
 use crate::interp;
 
+/// Variables that make a program load or run other code when set for it.
+pub(super) const LOADER_VARS: &[&str] = &[
+    "LD_PRELOAD",
+    "LD_AUDIT",
+    "LD_LIBRARY_PATH",
+    "DYLD_INSERT_LIBRARIES",
+    "DYLD_LIBRARY_PATH",
+    "BASH_ENV",
+    "ENV",
+    "PYTHONSTARTUP",
+    "NODE_OPTIONS",
+    "PERL5OPT",
+    "RUBYOPT",
+];
+
+/// Variables whose value comes from the environment and that paths may use: kept as text so path
+/// normalisation expands them, and not treated as computed.
+pub(super) const ENV_VARS: &[&str] = &[
+    "HOME",
+    "PWD",
+    "OLDPWD",
+    "USER",
+    "LOGNAME",
+    "TMPDIR",
+    "SHELL",
+    "XDG_CONFIG_HOME",
+    "XDG_DATA_HOME",
+    "XDG_CACHE_HOME",
+    "XDG_STATE_HOME",
+    "XDG_RUNTIME_DIR",
+];
+
 /// SSH flags that take a value.
 pub(super) const SSH_VALUE_FLAGS: &[&str] = &[
     "-i", "-p", "-l", "-o", "-L", "-R", "-D", "-F", "-J", "-b", "-c", "-E", "-e", "-I", "-m", "-O",
