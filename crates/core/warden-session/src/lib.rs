@@ -773,4 +773,21 @@ mod tests {
         );
         assert_eq!(f["sends_data"], json!(false));
     }
+
+    #[test]
+    fn a_script_written_again_is_forgotten_until_its_text_is_known() {
+        let mut s = Session::new();
+        s.remember_script("/w/run.sh", "make test\n");
+        assert_eq!(s.scripts().get("/w/run.sh"), Some("make test\n"));
+        // `curl -o run.sh ...`: written with a text not known here.
+        let env = warden_action::PathEnv::synthetic("/w", "/w", Some("/w"));
+        let write = Action::new(Operation::FileWrite {
+            path: warden_action::normalize_path("run.sh", &env),
+        });
+        s.observe_call(Some("Bash"), &[write]);
+        assert_eq!(s.scripts().get("/w/run.sh"), None);
+        s.remember_script("/w/run.sh", "ls\n");
+        s.edit_script("/w/run.sh", "ls", "rm -rf ~", false);
+        assert_eq!(s.scripts().get("/w/run.sh"), Some("rm -rf ~\n"));
+    }
 }

@@ -117,8 +117,10 @@ impl Lowerer {
         let facts = warden_action::CommandFacts::from_args(args);
         // The program table knows which options take values: those are not operands, and
         // files named by options are read or written.
+        let mut by_table = None;
         let ops_owned = match crate::programs::sort_args(program, args) {
             Some(mut known) => {
+                by_table = known.role.map(|r| (r, std::mem::take(&mut known.files)));
                 for r in &known.reads {
                     self.read(r);
                 }
@@ -144,33 +146,17 @@ impl Lowerer {
             self.listed.clear();
             self.found.clear();
         }
+        // What the program table says the operands are.
+        if let Some((role, files)) = by_table {
+            for f in &files {
+                match role {
+                    crate::programs::OperandRole::Read => self.read(f),
+                    crate::programs::OperandRole::Written => self.write(f),
+                }
+            }
+            return;
+        }
         match program {
-            "cat" | "tac" | "less" | "more" | "head" | "tail" | "nl" | "strings" | "xxd" | "od"
-            | "hexdump" | "base64" | "base32" | "sort" | "uniq" | "wc" | "md5sum" | "sha1sum"
-            | "sha256sum" | "sha512sum" | "cksum" | "diff" | "cmp" | "iconv" | "bat" | "view"
-            | "vim" | "vi" | "nano" | "emacs" | "gpg" | "zcat" | "bzcat" | "xzcat" | "column"
-            | "fold" | "cut" | "paste" | "rev" | "tr" | "expand" | "look" => {
-                for o in ops {
-                    self.read(o);
-                }
-            }
-            // `openssl SUBCOMMAND ...`: the operands after the subcommand are files.
-            "openssl" => {
-                for o in ops.iter().skip(1) {
-                    self.read(o);
-                }
-            }
-            "grep" | "egrep" | "fgrep" | "rg" | "ag" | "ack" | "zgrep" => {
-                let pattern_in_flags = has("-e") || has("-f") || has("--regexp") || has("--file");
-                for o in ops.iter().skip(usize::from(!pattern_in_flags)) {
-                    self.read(o);
-                }
-            }
-            "awk" | "gawk" | "mawk" | "jq" | "yq" => {
-                for o in ops.iter().skip(usize::from(!has("-f"))) {
-                    self.read(o);
-                }
-            }
             "cp" | "install" | "rsync" | "scp" | "sftp" => {
                 self.copy(program, ops, &has);
                 if program == "rsync" {
@@ -228,11 +214,6 @@ impl Lowerer {
                     }
                 }
             }
-            "touch" | "mkdir" | "tee" | "truncate" | "mkfifo" => {
-                for o in ops {
-                    self.write(o);
-                }
-            }
             "chmod" | "chown" | "chgrp" | "chattr" | "setfacl" => {
                 let recursive = has("-R") || has("--recursive");
                 // `chmod -R 000 dir` takes every file of the tree away from its owner.
@@ -283,11 +264,6 @@ impl Lowerer {
                     for f in files {
                         self.read(f);
                     }
-                }
-            }
-            "unzip" | "gunzip" | "bunzip2" | "unxz" => {
-                for o in ops {
-                    self.read(o);
                 }
             }
             "git" => self.git(args, &facts),

@@ -423,8 +423,6 @@ fn names_listed_by_ls_reach_xargs() {
         [
             "exec:ls",
             "exec:tr",
-            "read:/home/u/proj/a",
-            "read:/",
             "exec:xargs",
             "exec:rm",
             "exec:xargs rm -rf?"
@@ -583,4 +581,66 @@ fn npm_scripts_and_make_recipes_are_lowered() {
     );
     // No Makefile or package.json known: the command is what it was.
     assert!(effects("make -C elsewhere clean").is_empty());
+}
+
+#[test]
+fn operand_roles_come_from_the_program_table() {
+    assert_eq!(
+        sketch("grep -rn TODO src"),
+        ["exec:grep", "read:/home/u/proj/src"]
+    );
+    assert_eq!(
+        sketch("grep -e TODO -e FIXME a.rs b.rs"),
+        [
+            "exec:grep",
+            "read:/home/u/proj/a.rs",
+            "read:/home/u/proj/b.rs"
+        ]
+    );
+    assert_eq!(
+        sketch("awk -f prog.awk data.csv"),
+        [
+            "exec:awk",
+            "read:/home/u/proj/prog.awk",
+            "read:/home/u/proj/data.csv"
+        ]
+    );
+    assert_eq!(
+        sketch("jq -r .name ~/.aws/credentials"),
+        ["exec:jq", "read:/home/u/.aws/credentials"]
+    );
+    assert_eq!(
+        sketch("openssl x509 -noout -text cert.pem"),
+        ["exec:openssl", "read:/home/u/proj/cert.pem"]
+    );
+    assert_eq!(
+        sketch("tee -a ~/.bashrc"),
+        ["exec:tee", "write:/home/u/.bashrc"]
+    );
+    assert_eq!(sketch("tr a-z A-Z"), ["exec:tr"]);
+    assert_eq!(
+        sketch("sha256sum --check sums.txt"),
+        ["exec:sha256sum", "read:/home/u/proj/sums.txt"]
+    );
+    // Evasions: a pattern option later on the line, `--` before a secret, attached values.
+    assert_eq!(
+        sketch("grep x -e y ~/.ssh/id_rsa"),
+        [
+            "exec:grep",
+            "read:/home/u/proj/x",
+            "read:/home/u/.ssh/id_rsa"
+        ]
+    );
+    assert_eq!(
+        sketch("cat -- -n ~/.ssh/id_rsa"),
+        [
+            "exec:cat",
+            "read:/home/u/proj/-n",
+            "read:/home/u/.ssh/id_rsa"
+        ]
+    );
+    assert_eq!(
+        sketch("head -n5 ~/.ssh/id_rsa"),
+        ["exec:head", "read:/home/u/.ssh/id_rsa"]
+    );
 }
