@@ -166,6 +166,8 @@ const EVASIONS: &[(&str, &str)] = &[
     ("find ~ -name '*' -delete", "destructive."),
     ("find ~ -name '.*' -delete", "destructive."),
     ("find / ! -name foo -delete", "destructive."),
+    ("find ~ -name '*.txt' -o ! -name x -delete", "destructive."),
+    ("find ~ -not -name x -not -name y -delete", "destructive."),
     ("find ~ -name a -o -name '*' -delete", "destructive."),
     ("find ~ -name '*' -exec rm -f {} +", "destructive."),
     // Names listed by `ls` and handed to a destroying program.

@@ -630,6 +630,9 @@ fn rewrites_names(program: &str, args: &[String]) -> bool {
 /// -o -name '*'` select anything.
 fn selects_by_name(args: &[String]) -> bool {
     let mut named = false;
+    // With alternatives, every name test must narrow on its own; without, an exclusion (`-name
+    // '*.txt' ! -name robots.txt`) only narrows further what another test already named.
+    let alternatives = args.iter().any(|a| a == "-o" || a == "-or");
     for (i, a) in args.iter().enumerate() {
         let negated = i > 0 && args.get(i - 1).is_some_and(|p| p == "!" || p == "-not");
         let (is_regex, value) = match a.as_str() {
@@ -645,6 +648,7 @@ fn selects_by_name(args: &[String]) -> bool {
         };
         match value {
             Some(v) if !negated && is_specific_name(v, is_regex) => named = true,
+            Some(_) if negated && !alternatives => {}
             _ => return false,
         }
     }

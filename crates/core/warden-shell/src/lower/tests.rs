@@ -441,6 +441,14 @@ fn find_deletes_narrowed_by_name_or_kept_by_a_move() {
         ["exec:find", "delete-r:/srv/**/{}"]
     );
     assert_eq!(
+        sketch("find /srv -name '*.txt' ! -name keep.txt -delete"),
+        ["exec:find", "delete:/srv/**/{}"]
+    );
+    assert_eq!(
+        sketch("find /srv -name '*.txt' -o ! -name keep.txt -delete"),
+        ["exec:find", "delete-r:/srv/**/{}"]
+    );
+    assert_eq!(
         sketch("find /srv -inum 42 -delete"),
         ["exec:find", "delete:/srv/**/{}"]
     );
