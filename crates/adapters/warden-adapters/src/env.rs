@@ -15,5 +15,6 @@ pub fn host_env(cwd: &str, workspace: Option<&str>) -> PathEnv {
         workspace: workspace.map(str::to_string),
         vars,
         resolve_symlinks: true,
+        scripts: Default::default(),
     }
 }

@@ -11,6 +11,7 @@ pub mod codex;
 mod env;
 mod error;
 pub mod generic;
+pub mod scripts;
 pub mod tools;
 pub mod trace;
 

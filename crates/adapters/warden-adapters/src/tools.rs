@@ -303,6 +303,15 @@ pub fn effect_with_args(words: &[String], args: &Value) -> ToolEffect {
     }
 }
 
+/// The shell command a call of `name` runs, when it is a shell tool (as [`lower_tool`] reads it).
+pub(crate) fn shell_command(name: &str, args: &Value) -> Option<String> {
+    let w = words(name);
+    let shellish = has(&w, SHELL_WORDS) || has(&w, &["execute", "exec", "run"]);
+    shellish
+        .then(|| args.as_object().and_then(command_arg))
+        .flatten()
+}
+
 /// A shell command in the arguments: a string, or an argv array joined with quoting.
 fn command_arg(args: &Map<String, Value>) -> Option<String> {
     COMMAND_ARGS.iter().find_map(|n| match args.get(*n)? {

@@ -319,6 +319,18 @@ fn decide(
     times: &mut Times,
 ) -> (Decision, Vec<String>, Option<String>) {
     let start = Instant::now();
+    // Scripts the agent wrote earlier in the session stand in for files the synthetic machine
+    // does not have (`sh run.sh` after `cat > run.sh <<EOF`).
+    let with_scripts;
+    let env = if state.scripts().is_empty() {
+        env
+    } else {
+        with_scripts = PathEnv {
+            scripts: state.scripts().clone(),
+            ..env.clone()
+        };
+        &with_scripts
+    };
     let lowered = ev.lower(env);
     let lowered_at = Instant::now();
     let result = match lowered {
@@ -344,6 +356,7 @@ fn decide(
             // allowed teach the baseline, as in the monitor.
             let t = Instant::now();
             state.observe_call_with(ev.tool.as_deref(), &l.actions, &hints);
+            remember_scripts(state, ev, env);
             if v.decision == Decision::Allow {
                 learned
                     .baselines
@@ -364,6 +377,26 @@ fn decide(
         .decision_ns
         .push(end.duration_since(start).as_nanos() as u64);
     result
+}
+
+/// Remember the whole texts of files the call wrote (after the session forgot what they held).
+fn remember_scripts(state: &mut warden_session::Session, ev: &TraceEvent, env: &PathEnv) {
+    let (Some(tool), Some(args)) = (ev.tool.as_deref(), ev.args.as_ref()) else {
+        return;
+    };
+    for w in warden_adapters::scripts::written(tool, args, env) {
+        match w {
+            warden_adapters::scripts::Written::Whole { path, text } => {
+                state.remember_script(&path, &text);
+            }
+            warden_adapters::scripts::Written::Edit {
+                path,
+                old,
+                new,
+                all,
+            } => state.edit_script(&path, &old, &new, all),
+        }
+    }
 }
 
 fn progress(quiet: bool, len: u64) -> Option<indicatif::ProgressBar> {

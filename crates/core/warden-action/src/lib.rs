@@ -7,6 +7,7 @@
 mod action;
 mod error;
 mod path;
+mod scripts;
 mod url_secret;
 
 pub use action::{
@@ -15,6 +16,7 @@ pub use action::{
 };
 pub use error::ActionError;
 pub use path::{normalize_path, NormPath, PathEnv};
+pub use scripts::{ScriptMemory, MAX_REMEMBERED_SCRIPTS, MAX_REMEMBERED_SCRIPT_BYTES};
 pub use url_secret::url_carries_secret;
 
 /// Split a tool name into lowercase words: `GmailSendEmail` -> `gmail send email`,

@@ -24,6 +24,8 @@ pub struct PathEnv {
     pub vars: BTreeMap<String, String>,
     /// Whether to resolve symlinks through the real filesystem.
     pub resolve_symlinks: bool,
+    /// Scripts written earlier in the session, for commands that run them.
+    pub scripts: crate::ScriptMemory,
 }
 
 impl PathEnv {
@@ -35,6 +37,7 @@ impl PathEnv {
             workspace: workspace.map(str::to_string),
             vars: BTreeMap::new(),
             resolve_symlinks: false,
+            scripts: crate::ScriptMemory::default(),
         }
     }
 }

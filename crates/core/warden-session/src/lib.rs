@@ -80,6 +80,8 @@ pub struct Session {
     private_read: Option<String>,
     /// What the kernel sandbox refused in this session's commands (paths, hosts), newest last.
     sandbox_denied: Vec<String>,
+    /// Files the agent wrote with known text, for commands that later run them (bounded).
+    scripts: warden_action::ScriptMemory,
 }
 
 /// How many sandbox refusals a session keeps.
@@ -176,6 +178,13 @@ impl Session {
         actions: &[Action],
         hints: &CallHints<'_>,
     ) {
+        // A file written or deleted now holds what is not known here: a text remembered for it
+        // is stale (the caller remembers the new text, when known, after this).
+        for a in actions {
+            if let Operation::FileWrite { path } | Operation::FileDelete { path, .. } = &a.op {
+                self.scripts.forget(&path.path);
+            }
+        }
         if self.private_read.is_some() {
             return;
         }
@@ -204,6 +213,23 @@ impl Session {
                 }
             }
         }
+    }
+
+    /// The file at `path` (normalised) now holds `text`: remembered, within the bounds of
+    /// [`warden_action::ScriptMemory`], so a later `sh FILE` is judged by what it runs.
+    pub fn remember_script(&mut self, path: &str, text: &str) {
+        self.scripts.remember(path, text);
+    }
+
+    /// An edit of the file at `path` (`old` replaced by `new`): applied to its remembered text,
+    /// or the file is forgotten.
+    pub fn edit_script(&mut self, path: &str, old: &str, new: &str, all: bool) {
+        self.scripts.edit(path, old, new, all);
+    }
+
+    /// The scripts remembered in this session (cheap to clone into a [`warden_action::PathEnv`]).
+    pub fn scripts(&self) -> &warden_action::ScriptMemory {
+        &self.scripts
     }
 
     /// The private data or secret read earlier in the session, if any.
@@ -746,5 +772,22 @@ mod tests {
             &call("send_money", json!({}), ToolEffect::SideEffect),
         );
         assert_eq!(f["sends_data"], json!(false));
+    }
+
+    #[test]
+    fn a_script_written_again_is_forgotten_until_its_text_is_known() {
+        let mut s = Session::new();
+        s.remember_script("/w/run.sh", "make test\n");
+        assert_eq!(s.scripts().get("/w/run.sh"), Some("make test\n"));
+        // `curl -o run.sh ...`: written with a text not known here.
+        let env = warden_action::PathEnv::synthetic("/w", "/w", Some("/w"));
+        let write = Action::new(Operation::FileWrite {
+            path: warden_action::normalize_path("run.sh", &env),
+        });
+        s.observe_call(Some("Bash"), &[write]);
+        assert_eq!(s.scripts().get("/w/run.sh"), None);
+        s.remember_script("/w/run.sh", "ls\n");
+        s.edit_script("/w/run.sh", "ls", "rm -rf ~", false);
+        assert_eq!(s.scripts().get("/w/run.sh"), Some("rm -rf ~\n"));
     }
 }

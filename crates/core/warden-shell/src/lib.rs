@@ -15,7 +15,7 @@ mod lower;
 mod programs;
 mod syntax;
 
-pub use lower::{lower, MAX_COMMAND_BYTES, MAX_DEPTH};
+pub use lower::{lower, written_files, MAX_COMMAND_BYTES, MAX_DEPTH};
 
 /// Build every fixed detector of this crate now. Call it at start-up: a pattern that does not
 /// compile stops the process here (it cannot, as a test builds each one) instead of silently

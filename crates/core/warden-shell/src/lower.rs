@@ -10,10 +10,14 @@ use crate::interp;
 use crate::syntax::{parse, Cmd, Item, Part, Redir, Word};
 
 mod command;
+mod docs;
 mod programs;
+mod runners;
 mod words;
+mod written;
 
 use words::*;
+pub use written::written_files;
 
 /// How deep `bash -c "eval '...'"` style nesting is followed before the command is called opaque.
 pub const MAX_DEPTH: usize = 8;
@@ -41,8 +45,9 @@ pub fn lower(command: &str, env: &PathEnv) -> Vec<Action> {
     crate::syntax::warm();
     let mut l = Lowerer {
         deadline: Some(crate::budget::Budget::start(LOWER_BUDGET)),
-        // Live (the filesystem is the agent's): scripts a command runs are read.
-        live: env.resolve_symlinks.then(|| env.clone()),
+        // Live (the filesystem is the agent's), or with scripts the session remembers: scripts
+        // a command runs are read.
+        live: (env.resolve_symlinks || !env.scripts.is_empty()).then(|| env.clone()),
         ..Lowerer::default()
     };
     // A lone backslash at the very end continues onto a line that never comes: bash drops it.
@@ -51,6 +56,11 @@ pub fn lower(command: &str, env: &PathEnv) -> Vec<Action> {
         .strip_suffix('\\')
         .filter(|c| !c.ends_with('\\'))
         .unwrap_or(command);
+    let command = docs::strip_prompt(command).unwrap_or(command);
+    // Placeholders are read as values only when the text as written does not parse (bash would
+    // refuse it): `cat <in> out` is a redirection, `grep <PATTERN>` is not.
+    let filled = docs::fill_placeholders(command).filter(|_| !parse(command).issues.is_empty());
+    let command = filled.as_deref().unwrap_or(command);
     l.source(command, &[], 0, &[]);
     if l.out.is_empty() && l.unread && !is_only_comments(command) {
         l.opaque_exec(command, "the command has no part Warden could read", &[]);
@@ -102,8 +112,14 @@ struct Lowerer {
     found: Vec<String>,
     /// Whether that `find` filtered by name (what it found is not everything below ROOT).
     found_by_name: bool,
-    /// The environment, when lowering live: script files are read from it.
+    /// What the last `ls` listed (its operands, and `{}`: entries of the directory), for
+    /// `ls | xargs rm`; emptied by a filter that rewrites names (`tr a /`, `grep -o`).
+    listed: Vec<String>,
+    /// The environment, when scripts can be read: from the filesystem when lowering live, else
+    /// from the session's memory of files the agent wrote.
     live: Option<PathEnv>,
+    /// Files written with their whole text given (`cat > f <<EOF`), for [`written_files`].
+    written: Vec<(String, String)>,
 }
 
 /// Where the current words came from, for the actions they lower to.
@@ -111,38 +127,6 @@ struct Ctx<'a> {
     via: &'a [String],
     depth: usize,
 }
-
-/// Variables that make a program load or run other code when set for it.
-const LOADER_VARS: &[&str] = &[
-    "LD_PRELOAD",
-    "LD_AUDIT",
-    "LD_LIBRARY_PATH",
-    "DYLD_INSERT_LIBRARIES",
-    "DYLD_LIBRARY_PATH",
-    "BASH_ENV",
-    "ENV",
-    "PYTHONSTARTUP",
-    "NODE_OPTIONS",
-    "PERL5OPT",
-    "RUBYOPT",
-];
-
-/// Variables whose value comes from the environment and that paths may use: kept as text so path
-/// normalisation expands them, and not treated as computed.
-const ENV_VARS: &[&str] = &[
-    "HOME",
-    "PWD",
-    "OLDPWD",
-    "USER",
-    "LOGNAME",
-    "TMPDIR",
-    "SHELL",
-    "XDG_CONFIG_HOME",
-    "XDG_DATA_HOME",
-    "XDG_CACHE_HOME",
-    "XDG_STATE_HOME",
-    "XDG_RUNTIME_DIR",
-];
 
 const SHELLS: &[&str] = &[
     "sh", "bash", "zsh", "dash", "ksh", "mksh", "ash", "fish", "busybox",
@@ -748,6 +732,7 @@ impl Lowerer {
             .collect::<Vec<_>>()
             .join(" ");
         let before = self.out.len();
+        self.note_written(c, &words, heredoc.as_deref());
         let prog = self.command(&words, &line, ctx.via, ctx.depth, &up, heredoc.as_deref());
         if let Some(reason) = hidden_characters(&words) {
             if let Some(a) = self.out.get_mut(before) {

@@ -40,6 +40,26 @@ pub(crate) struct Spec {
     /// Options are words with one dash (`openssl -in f`): never bundled.
     #[serde(default)]
     single_dash_long: bool,
+    /// What the program does with its operands (the files it is given).
+    #[serde(default)]
+    operands: Option<OperandRole>,
+    /// The first operand is not a file but a pattern or a program (`grep PATTERN FILE`, `awk
+    /// PROGRAM FILE`), unless one of `pattern_options` gives it (`grep -e P FILE`).
+    #[serde(default)]
+    pattern_first: bool,
+    /// Options that give the pattern or program, so that every operand is a file.
+    #[serde(default)]
+    pattern_options: Vec<String>,
+}
+
+/// What a program does with the files named by its operands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum OperandRole {
+    /// Reads them.
+    Read,
+    /// Writes (creates, truncates, changes) them.
+    Written,
 }
 
 /// A program's arguments sorted by role.
@@ -51,6 +71,10 @@ pub(crate) struct Args {
     pub(crate) reads: Vec<String>,
     /// Files named by options the program writes.
     pub(crate) writes: Vec<String>,
+    /// What the program does with the files its operands name, when the table says.
+    pub(crate) role: Option<OperandRole>,
+    /// The operands that name files (a leading pattern or program left out).
+    pub(crate) files: Vec<String>,
 }
 
 const TEXT: &str = include_str!("../data/programs.toml");
@@ -116,6 +140,7 @@ impl Spec {
         let mut out = Args::default();
         let mut i = 0;
         let mut dashdash = false;
+        let mut pattern_given = false;
         while let Some(a) = args.get(i) {
             i += 1;
             if dashdash || a == "-" || !a.starts_with('-') {
@@ -129,6 +154,9 @@ impl Spec {
             // `--opt=value` and, for short options, `-n5`: the value is attached.
             let (opt, attached) = self.split_attached(a);
             let Some((n, role)) = self.arity(&opt) else {
+                // A flag that gives the pattern (`grep -e` takes a value; a bundled `-rne`
+                // is not split here and leaves the first operand a pattern).
+                pattern_given |= self.pattern_options.contains(&opt);
                 continue;
             };
             let mut values: Vec<String> = attached.into_iter().collect();
@@ -144,7 +172,13 @@ impl Spec {
                     Role::Ignore => {}
                 }
             }
+            if self.pattern_options.contains(&opt) {
+                pattern_given = true;
+            }
         }
+        out.role = self.operands;
+        let skip = usize::from(self.pattern_first && !pattern_given);
+        out.files = out.operands.iter().skip(skip).cloned().collect();
         out
     }
 
@@ -201,6 +235,7 @@ mod tests {
                 .chain(&spec.read_value)
                 .chain(&spec.read_value2)
                 .chain(&spec.write_value)
+                .chain(&spec.pattern_options)
             {
                 assert!(o.starts_with('-') && !o.contains('='), "{name}: {o}");
             }

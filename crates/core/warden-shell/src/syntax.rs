@@ -453,12 +453,14 @@ impl Walker<'_> {
         let mut redirs = Vec::new();
         let mut after = Vec::new();
         let mut body: Option<Item> = None;
+        let mut body_is_list = false;
         // tree-sitter-bash reads `<<<` after some statements as an error `<<` followed by a `<`
         // redirect; that pair is a here-string, not a read of a file named by the string.
         let mut split_herestring = false;
         let mut c = n.walk();
         for (i, ch) in n.children(&mut c).enumerate() {
             if n.field_name_for_child(i as u32) == Some("body") {
+                body_is_list = ch.kind() == "list";
                 body = Some(self.item(ch, d));
                 continue;
             }
@@ -493,6 +495,13 @@ impl Walker<'_> {
             Item::Cmd(mut cmd) => {
                 cmd.redirs.extend(redirs);
                 Item::Cmd(cmd)
+            }
+            // The grammar hangs `a && b > f` on the whole list; bash redirects `b` only.
+            Item::Seq(mut items) if body_is_list && matches!(items.last(), Some(Item::Cmd(_))) => {
+                if let Some(Item::Cmd(last)) = items.last_mut() {
+                    last.redirs.extend(redirs);
+                }
+                Item::Seq(items)
             }
             other => Item::Redirected {
                 body: Box::new(other),

@@ -191,6 +191,7 @@ pub fn path_env(env: &ClientEnv, cwd: Option<&str>) -> PathEnv {
         cwd,
         vars,
         resolve_symlinks: true,
+        scripts: Default::default(),
     }
 }
 

@@ -282,6 +282,15 @@ impl Lowerer {
                 }
                 self.effects(&program, args, upstream, heredoc);
             }
+            // Shell code stored in the project: `npm run X`, `make TARGET`.
+            "npm" | "pnpm" | "yarn" => {
+                self.package_script(&program, args, &inner_via, depth);
+                self.effects(&program, args, upstream, heredoc);
+            }
+            "make" | "gmake" => {
+                self.make_recipes(args, &inner_via, depth);
+                self.effects(&program, args, upstream, heredoc);
+            }
             // `./run.sh`: a local program; a script's text is read in live mode.
             _ if argv0.starts_with("./") || argv0.starts_with("../") => {
                 let local = argv0.to_string();
@@ -395,41 +404,58 @@ impl Lowerer {
     ) -> Option<String> {
         let program = inner.first().map(|(w, _)| base_name(w)).unwrap_or_default();
         let destroys = DESTROYS_OPERANDS.contains(&program.as_str());
-        let from_find = upstream.iter().any(|u| u == "find") && !self.found.is_empty();
-        // What xargs hands over are entries below the roots find walked (`-I X` puts each one
-        // where X stands; otherwise they are appended).
-        let entries: Vec<String> = self
-            .found
+        // Names known when only `ls` or `find` and filters that pass lines on unchanged feed
+        // xargs (`find . | sed 's/.*/~/' | xargs rm -rf` could hand over anything).
+        let selected = upstream
             .iter()
-            .map(|f| {
-                // Every entry of the root, the home or a top-level directory is as good as it.
-                if f.ends_with("/{}") || super::programs::is_shallow(f) {
-                    f.clone()
-                } else {
-                    format!("{}/**/{{}}", f.trim_end_matches('/'))
-                }
-            })
-            .collect();
+            .all(|u| super::programs::LINE_SELECTORS.contains(&u.as_str()));
+        let from_find = selected && upstream.iter().any(|u| u == "find") && !self.found.is_empty();
+        let from_ls =
+            selected && !from_find && upstream.iter().any(|u| u == "ls") && !self.listed.is_empty();
+        // What xargs hands over are entries below the roots find walked, or names ls listed
+        // (`-I X` puts each one where X stands; otherwise they are appended).
+        let entries: Vec<String> = if from_ls {
+            self.listed.clone()
+        } else {
+            self.found
+                .iter()
+                .map(|f| {
+                    // Every entry of the root, the home or a top-level directory is as good as it.
+                    if f.ends_with("/{}") || super::programs::is_shallow(f) {
+                        f.clone()
+                    } else {
+                        format!("{}/**/{{}}", f.trim_end_matches('/'))
+                    }
+                })
+                .collect()
+        };
         let placeholder = own.iter().enumerate().find_map(|(i, a)| match a.as_str() {
             "-I" => own.get(i + 1).cloned(),
             "-i" | "--replace" => Some("{}".to_string()),
             _ => a.strip_prefix("--replace=").map(str::to_string),
         });
         let mut words = inner.to_vec();
-        if destroys && from_find {
-            match (&placeholder, entries.first()) {
-                (Some(ph), Some(entry)) => {
-                    for (w, _) in &mut words {
-                        if w.contains(ph.as_str()) {
-                            *w = w.replace(ph.as_str(), entry);
+        if destroys && (from_find || from_ls) {
+            match placeholder {
+                // Each entry where the placeholder stands: one command per entry.
+                Some(ph) => {
+                    let mut out = None;
+                    for entry in &entries {
+                        let mut each = inner.to_vec();
+                        for (w, _) in &mut each {
+                            if w.contains(ph.as_str()) {
+                                *w = w.replace(ph.as_str(), entry);
+                            }
                         }
+                        out = self.command(&each, line, via, depth + 1, upstream, None);
                     }
+                    return out.or(Some("xargs".into()));
                 }
-                _ => words.extend(entries.into_iter().map(|f| (f, false))),
+                None => words.extend(entries.into_iter().map(|f| (f, false))),
             }
         }
         let out = self.command(&words, line, via, depth + 1, upstream, None);
-        if destroys && !from_find {
+        if destroys && !from_find && !from_ls {
             self.opaque_exec(
                 line,
                 &format!("`{program}` is given operands from standard input that cannot be known"),
@@ -439,15 +465,12 @@ impl Lowerer {
         out.or(Some("xargs".into()))
     }
 
-    /// A script file a command runs (`bash FILE`, `source FILE`, `python FILE`): in live mode
-    /// its text (at most [`MAX_SCRIPT_BYTES`]) is lowered like inline code. A script that cannot
-    /// be read stays what it was: a read of the file, and the program's exec.
+    /// A script file a command runs (`bash FILE`, `source FILE`, `python FILE`): its text is
+    /// lowered like inline code, read from the file in live mode (at most [`MAX_SCRIPT_BYTES`]),
+    /// else as the session remembers the agent writing it. A script that cannot be read stays
+    /// what it was: a read of the file, and the program's exec.
     pub(super) fn script(&mut self, path: &str, kind: Script, via: &[String], depth: usize) {
-        let Some(env) = &self.live else {
-            return;
-        };
-        let p = warden_action::normalize_path(&self.at(path), env);
-        let Some(text) = read_bounded(&p.path) else {
+        let Some(text) = self.file_text(path) else {
             return;
         };
         let mut via = via.to_vec();
@@ -472,7 +495,7 @@ pub(super) enum Script {
 pub(super) const MAX_SCRIPT_BYTES: u64 = 64 * 1024;
 
 /// The text of a regular file no larger than [`MAX_SCRIPT_BYTES`].
-fn read_bounded(path: &str) -> Option<String> {
+pub(super) fn read_bounded(path: &str) -> Option<String> {
     use std::io::Read;
     let f = std::fs::File::open(path).ok()?;
     let meta = f.metadata().ok()?;

@@ -16,6 +16,10 @@ impl Lowerer {
                     | "-path"
                     | "-ipath"
                     | "-regex"
+                    | "-iregex"
+                    | "-wholename"
+                    | "-inum"
+                    | "-samefile"
                     | "-type"
                     | "-newer"
                     | "-mtime"
@@ -44,19 +48,16 @@ impl Lowerer {
             .collect();
         self.found.clone_from(&found);
         // A name filter bounds what is deleted to files of that name; an age, size or type
-        // filter can take anything below the root.
-        self.found_by_name = args.iter().any(|a| {
-            matches!(
-                a.as_str(),
-                "-name" | "-iname" | "-path" | "-ipath" | "-regex" | "-iregex" | "-wholename"
-            )
-        });
+        // filter can take anything below the root, and so can a name that matches anything.
+        self.found_by_name = selects_by_name(args);
         let mut i = 0;
         while let Some(a) = args.get(i) {
             match a.as_str() {
+                // `-delete` removes files and empty directories one by one: the whole tree when
+                // nothing narrows what is found, else only the entries named.
                 "-delete" => {
                     for f in &found {
-                        self.delete(f, true);
+                        self.delete(f, !self.found_by_name);
                     }
                 }
                 "-exec" | "-execdir" | "-ok" | "-okdir" => {
@@ -90,6 +91,21 @@ impl Lowerer {
         }
     }
 
+    /// A delete of exactly the entry named, never of what lies below it (`rmdir`, the source of
+    /// a move that keeps the data), even when it names what `find` found.
+    fn delete_entry(&mut self, p: &str) {
+        if !p.is_empty() {
+            let path = warden_action::NormPath::raw(self.at(p));
+            self.push(
+                warden_action::Operation::FileDelete {
+                    path,
+                    recursive: false,
+                },
+                None,
+            );
+        }
+    }
+
     /// File and network effects of well-known commands.
     pub(super) fn effects(
         &mut self,
@@ -101,8 +117,10 @@ impl Lowerer {
         let facts = warden_action::CommandFacts::from_args(args);
         // The program table knows which options take values: those are not operands, and
         // files named by options are read or written.
+        let mut by_table = None;
         let ops_owned = match crate::programs::sort_args(program, args) {
             Some(mut known) => {
+                by_table = known.role.map(|r| (r, std::mem::take(&mut known.files)));
                 for r in &known.reads {
                     self.read(r);
                 }
@@ -120,33 +138,25 @@ impl Lowerer {
         let ops = &ops_owned;
         let has = |f: &str| facts.flags.iter().any(|x| x == f);
         let piped = !upstream.is_empty() || heredoc.is_some();
+        if program == "ls" {
+            // Names in the directory listed (relative, as `xargs` will resolve them), or the
+            // operands themselves (`ls -d dir/*` prints paths).
+            self.listed = ops.iter().cloned().chain(["{}".to_string()]).collect();
+        } else if rewrites_names(program, args) {
+            self.listed.clear();
+            self.found.clear();
+        }
+        // What the program table says the operands are.
+        if let Some((role, files)) = by_table {
+            for f in &files {
+                match role {
+                    crate::programs::OperandRole::Read => self.read(f),
+                    crate::programs::OperandRole::Written => self.write(f),
+                }
+            }
+            return;
+        }
         match program {
-            "cat" | "tac" | "less" | "more" | "head" | "tail" | "nl" | "strings" | "xxd" | "od"
-            | "hexdump" | "base64" | "base32" | "sort" | "uniq" | "wc" | "md5sum" | "sha1sum"
-            | "sha256sum" | "sha512sum" | "cksum" | "diff" | "cmp" | "iconv" | "bat" | "view"
-            | "vim" | "vi" | "nano" | "emacs" | "gpg" | "zcat" | "bzcat" | "xzcat" | "column"
-            | "fold" | "cut" | "paste" | "rev" | "tr" | "expand" | "look" => {
-                for o in ops {
-                    self.read(o);
-                }
-            }
-            // `openssl SUBCOMMAND ...`: the operands after the subcommand are files.
-            "openssl" => {
-                for o in ops.iter().skip(1) {
-                    self.read(o);
-                }
-            }
-            "grep" | "egrep" | "fgrep" | "rg" | "ag" | "ack" | "zgrep" => {
-                let pattern_in_flags = has("-e") || has("-f") || has("--regexp") || has("--file");
-                for o in ops.iter().skip(usize::from(!pattern_in_flags)) {
-                    self.read(o);
-                }
-            }
-            "awk" | "gawk" | "mawk" | "jq" | "yq" => {
-                for o in ops.iter().skip(usize::from(!has("-f"))) {
-                    self.read(o);
-                }
-            }
             "cp" | "install" | "rsync" | "scp" | "sftp" => {
                 self.copy(program, ops, &has);
                 if program == "rsync" {
@@ -161,7 +171,13 @@ impl Lowerer {
                     let gone = is_dev_sink(dst) || is_scratch(dst);
                     for s in srcs {
                         self.read(s);
-                        self.delete(s, gone || is_shallow(s));
+                        if gone || is_shallow(s) {
+                            self.delete(s, true);
+                        } else {
+                            // The data goes on at the destination: what `find` found and moved
+                            // is not a recursive delete.
+                            self.delete_entry(s);
+                        }
                     }
                     self.write(dst);
                 }
@@ -182,10 +198,10 @@ impl Lowerer {
                     self.delete(o, recursive);
                 }
             }
-            // Removes empty directories only: never a recursive delete.
+            // Removes empty directories only: never a recursive delete, whatever found them.
             "rmdir" => {
                 for o in ops {
-                    self.delete(o, false);
+                    self.delete_entry(o);
                 }
             }
             // Overwrites a file (or a device) in place; `-u` also removes it.
@@ -196,11 +212,6 @@ impl Lowerer {
                     if remove {
                         self.delete(o, false);
                     }
-                }
-            }
-            "touch" | "mkdir" | "tee" | "truncate" | "mkfifo" => {
-                for o in ops {
-                    self.write(o);
                 }
             }
             "chmod" | "chown" | "chgrp" | "chattr" | "setfacl" => {
@@ -253,11 +264,6 @@ impl Lowerer {
                     for f in files {
                         self.read(f);
                     }
-                }
-            }
-            "unzip" | "gunzip" | "bunzip2" | "unxz" => {
-                for o in ops {
-                    self.read(o);
                 }
             }
             "git" => self.git(args, &facts),
@@ -322,21 +328,18 @@ impl Lowerer {
         let Some((dst, srcs)) = ops.split_last() else {
             return;
         };
-        let remote = |s: &str| {
-            let before_colon = s.split(':').next().unwrap_or("");
-            s.contains(':') && !before_colon.contains('/') && !before_colon.is_empty()
-        };
-        let any_local_src = srcs.iter().any(|s| !remote(s));
+        // `/dev/null` as a source sends nothing (`rsync /dev/null host:dir/` makes a directory).
+        let any_local_src = srcs
+            .iter()
+            .any(|s| remote_host(s).is_none() && s != "/dev/null");
         for s in srcs {
-            if remote(s) {
-                let host = s.split(':').next().unwrap_or("");
+            if let Some(host) = remote_host(s) {
                 self.net(None, host, false, Some("ssh"));
             } else {
                 self.read(s);
             }
         }
-        if remote(dst) {
-            let host = dst.split(':').next().unwrap_or("");
+        if let Some(host) = remote_host(dst) {
             self.net(
                 Some("PUT"),
                 host,
@@ -591,6 +594,110 @@ impl Lowerer {
             }
         }
     }
+}
+
+/// Programs that pass on some of the lines they are given, unchanged: between `ls` or `find`
+/// and `xargs`, the names `xargs` hands over are still names listed or found.
+pub(super) const LINE_SELECTORS: &[&str] = &[
+    "ls", "find", "head", "tail", "grep", "egrep", "fgrep", "sort", "uniq", "tr", "tac", "pv",
+];
+
+/// Whether a [`LINE_SELECTORS`] program changes the lines it passes on (`grep -o` passes parts
+/// of names, `tr a /` rewrites them; `tr '\n' '\0'` only changes the separator).
+fn rewrites_names(program: &str, args: &[String]) -> bool {
+    match program {
+        "grep" | "egrep" | "fgrep" => args.iter().any(|a| {
+            a == "--only-matching"
+                || (a.starts_with('-') && !a.starts_with("--") && a.contains('o'))
+        }),
+        "tr" => {
+            let sets: Vec<&str> = args
+                .iter()
+                .map(String::as_str)
+                .filter(|a| !a.starts_with('-'))
+                .collect();
+            !matches!(
+                sets.as_slice(),
+                ["\\n", "\\0" | "\\000"] | ["\\0" | "\\000", "\\n"]
+            )
+        }
+        _ => false,
+    }
+}
+
+/// Whether `find` ARGS select entries by name (or by identity) alone: every name test names
+/// something specific and none is negated. `-name '*'`, `-name '.*'`, `! -name x` and `-name a
+/// -o -name '*'` select anything.
+fn selects_by_name(args: &[String]) -> bool {
+    let mut named = false;
+    // With alternatives, every name test must narrow on its own; without, an exclusion (`-name
+    // '*.txt' ! -name robots.txt`) only narrows further what another test already named.
+    let alternatives = args.iter().any(|a| a == "-o" || a == "-or");
+    for (i, a) in args.iter().enumerate() {
+        let negated = i > 0 && args.get(i - 1).is_some_and(|p| p == "!" || p == "-not");
+        let (is_regex, value) = match a.as_str() {
+            "-name" | "-iname" | "-path" | "-ipath" | "-wholename" | "-iwholename" | "-lname"
+            | "-ilname" => (false, args.get(i + 1)),
+            "-regex" | "-iregex" => (true, args.get(i + 1)),
+            // One file, named by its inode or by another name of it.
+            "-inum" | "-samefile" if !negated => {
+                named = true;
+                continue;
+            }
+            _ => continue,
+        };
+        match value {
+            Some(v) if !negated && is_specific_name(v, is_regex) => named = true,
+            Some(_) if negated && !alternatives => {}
+            _ => return false,
+        }
+    }
+    named
+}
+
+/// Whether a name pattern names something specific: something is left once wildcards and
+/// bracket expressions are taken out, and it is not only dots (`*~` and `*.o` name kinds of
+/// file; `*`, `.*` and `*.*` name nearly everything).
+fn is_specific_name(pattern: &str, regex: bool) -> bool {
+    let mut literal = String::new();
+    let mut in_bracket = false;
+    let mut escaped = false;
+    for c in pattern.chars() {
+        if escaped {
+            escaped = false;
+            literal.push(c);
+            continue;
+        }
+        match c {
+            '\\' => escaped = true,
+            '[' => in_bracket = true,
+            ']' if in_bracket => in_bracket = false,
+            _ if in_bracket => {}
+            '*' | '?' => {}
+            '.' | '+' | '^' | '$' | '(' | ')' | '|' | '{' | '}' if regex => {}
+            '/' => {}
+            _ => literal.push(c),
+        }
+    }
+    literal.chars().any(|c| c != '.')
+}
+
+/// The host of a remote copy operand: `[user@]host:path`, `host::module`, `rsync://host/m`,
+/// `scp://[user@]host[:port]/path`; `None` for a local path (`./a:b`, `/x:y`).
+fn remote_host(s: &str) -> Option<&str> {
+    let authority = match s.split_once("://") {
+        Some((_, rest)) => rest.split('/').next().unwrap_or(rest),
+        None => {
+            let (head, _) = s.split_once(':')?;
+            if head.contains('/') {
+                return None;
+            }
+            head
+        }
+    };
+    let host = authority.rsplit('@').next().unwrap_or(authority);
+    let host = host.split(':').next().unwrap_or(host);
+    (!host.is_empty()).then_some(host)
 }
 
 /// A temporary directory: what is moved there is out of sight and will be cleaned away.

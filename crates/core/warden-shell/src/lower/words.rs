@@ -3,6 +3,38 @@
 use super::{MAX_FANOUT, SHELLS};
 use crate::interp;
 
+/// Variables that make a program load or run other code when set for it.
+pub(super) const LOADER_VARS: &[&str] = &[
+    "LD_PRELOAD",
+    "LD_AUDIT",
+    "LD_LIBRARY_PATH",
+    "DYLD_INSERT_LIBRARIES",
+    "DYLD_LIBRARY_PATH",
+    "BASH_ENV",
+    "ENV",
+    "PYTHONSTARTUP",
+    "NODE_OPTIONS",
+    "PERL5OPT",
+    "RUBYOPT",
+];
+
+/// Variables whose value comes from the environment and that paths may use: kept as text so path
+/// normalisation expands them, and not treated as computed.
+pub(super) const ENV_VARS: &[&str] = &[
+    "HOME",
+    "PWD",
+    "OLDPWD",
+    "USER",
+    "LOGNAME",
+    "TMPDIR",
+    "SHELL",
+    "XDG_CONFIG_HOME",
+    "XDG_DATA_HOME",
+    "XDG_CACHE_HOME",
+    "XDG_STATE_HOME",
+    "XDG_RUNTIME_DIR",
+];
+
 /// SSH flags that take a value.
 pub(super) const SSH_VALUE_FLAGS: &[&str] = &[
     "-i", "-p", "-l", "-o", "-L", "-R", "-D", "-F", "-J", "-b", "-c", "-E", "-e", "-I", "-m", "-O",
@@ -285,16 +317,23 @@ pub(super) fn is_dev_sink(p: &str) -> bool {
     matches!(
         p,
         "/dev/null" | "/dev/stdout" | "/dev/stderr" | "/dev/tty" | "/dev/zero"
-    )
+    ) || is_own_fd(p)
 }
 
-/// Programs that destroy or damage their operands.
+/// One of the shell's own open descriptors (`/proc/self/fd/3`, `/dev/fd/3`): what it points to
+/// was opened by a redirection, which is lowered where it is written.
+fn is_own_fd(p: &str) -> bool {
+    p.strip_prefix("/proc/self/fd/")
+        .or_else(|| p.strip_prefix("/dev/fd/"))
+        .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// Programs that destroy or damage their operands (`rmdir` removes only empty directories).
 pub(super) const DESTROYS_OPERANDS: &[&str] = &[
     "rm",
     "unlink",
     "shred",
     "srm",
-    "rmdir",
     "truncate",
     "chmod",
     "chown",
