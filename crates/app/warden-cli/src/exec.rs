@@ -166,7 +166,11 @@ fn run_inner(args: &ExecArgs) -> Result<u8> {
         let _ = child.set(pid);
         started = Some(tell_started(args, pid));
     }));
-    let started_ok = started.map(|h| h.join().unwrap_or(false)).unwrap_or(false);
+    // The start report is done (or failed) by the time the command ends; wait for it so that
+    // it is not cut off when this process exits.
+    if let Some(h) = started {
+        let _ = h.join();
+    }
     let outcome = match result {
         Ok(o) => o,
         Err(SandboxError::Spawn { program, source })
@@ -178,7 +182,7 @@ fn run_inner(args: &ExecArgs) -> Result<u8> {
         Err(e) => return Err(e.into()),
     };
     tell(&outcome, args.report);
-    report_to_monitor(args, &outcome, started_ok);
+    report_to_monitor(args, &outcome);
     Ok(exit_code(outcome.status))
 }
 
@@ -258,9 +262,9 @@ fn egress_ask(
     }))
 }
 
-/// Tell the monitor a command started (its pid and command line) on a thread of its own;
-/// `true` once the monitor took it.
-fn tell_started(args: &ExecArgs, pid: u32) -> std::thread::JoinHandle<bool> {
+/// Tell the monitor a command started (its pid and command line) on a thread of its own. No
+/// monitor: nothing to tell (the kernel's refusals are only read by a monitor).
+fn tell_started(args: &ExecArgs, pid: u32) -> std::thread::JoinHandle<()> {
     let req = Request::SandboxReport {
         session: args.session.clone(),
         tool_use_id: args.tool_use_id.clone(),
@@ -273,17 +277,14 @@ fn tell_started(args: &ExecArgs, pid: u32) -> std::thread::JoinHandle<bool> {
     let socket = args.connect.socket();
     let timeout = args.connect.timeout.min(std::time::Duration::from_secs(2));
     std::thread::spawn(move || {
-        matches!(
-            client::call(&socket, &req, timeout, |_, _| {}),
-            Ok(Response::Ok { .. })
-        )
+        let _ = client::call(&socket, &req, timeout, |_, _| {});
     })
 }
 
 /// Send the report to the monitor under the call's session and tool_use_id; when the monitor
-/// is unreachable, append it to the observations file in the state directory. When the monitor
-/// already heard of the command and the proxy refused nothing, there is nothing more to say.
-fn report_to_monitor(args: &ExecArgs, o: &Outcome, started: bool) {
+/// is unreachable, append it to the observations file in the state directory. When the proxy
+/// refused nothing there is nothing more to say.
+fn report_to_monitor(args: &ExecArgs, o: &Outcome) {
     let denied: Vec<String> = o
         .report
         .egress
@@ -291,7 +292,9 @@ fn report_to_monitor(args: &ExecArgs, o: &Outcome, started: bool) {
         .iter()
         .map(|r| format!("connect {}:{}", r.host, r.port))
         .collect();
-    if denied.is_empty() && (started || args.session.is_none()) {
+    // Nothing refused: the start report said all there is (and with no monitor to hear it,
+    // nothing is worth keeping).
+    if denied.is_empty() {
         return;
     }
     let report = json!({

@@ -22,10 +22,24 @@ fn config_dir() -> PathBuf {
 }
 
 /// The wrapper: one argument is a shell command string; more are a program and its arguments.
+/// Claude Code exports its session id to the commands it runs (`CLAUDE_CODE_SESSION_ID`): the
+/// sandbox's report names the session, and the monitor finds the call by its command line.
 pub(crate) fn script(warden: &str) -> String {
-    format!(
-        "#!/bin/sh\n# Written by `warden init claude-code --sandbox`: Claude Code's Bash commands run in\n# Warden's kernel sandbox. A command that cannot start in the sandbox fails; it never runs bare.\nif [ \"$#\" -eq 1 ]; then\n  exec '{warden}' exec -- /bin/bash -c \"$1\"\nfi\nexec '{warden}' exec -- \"$@\"\n"
-    )
+    let w = format!("'{warden}' exec");
+    [
+        "#!/bin/sh",
+        "# Written by `warden init claude-code --sandbox`: Claude Code's Bash commands run in",
+        "# Warden's kernel sandbox. A command that cannot start in the sandbox fails; it never runs bare.",
+        "session=${CLAUDE_CODE_SESSION_ID:-}",
+        "if [ \"$#\" -eq 1 ]; then",
+        &format!("  [ -n \"$session\" ] && exec {w} --session \"$session\" -- /bin/bash -c \"$1\""),
+        &format!("  exec {w} -- /bin/bash -c \"$1\""),
+        "fi",
+        &format!("[ -n \"$session\" ] && exec {w} --session \"$session\" -- \"$@\""),
+        &format!("exec {w} -- \"$@\""),
+        "",
+    ]
+    .join("\n")
 }
 
 /// Set (or, with `--uninstall`, remove) the shell prefix in the settings document, and write

@@ -122,10 +122,11 @@ impl Daemon {
             let known = earlier.is_some();
             let (session, tool_use_id, attributed) = if let Some((s, t)) = earlier {
                 (s, t, "earlier report")
-            } else if r.session.is_none() && r.tool_use_id.is_none() {
-                match st.claim_shell(&ran, now_ms()) {
+            } else if r.tool_use_id.is_none() {
+                // A shell prefix names at most the session: the call is found by its command.
+                match st.claim_shell(&ran, now_ms(), r.session.as_deref()) {
                     Some(c) => (c.session, c.tool_use_id, "command"),
-                    None => (None, None, "none"),
+                    None => (r.session.clone(), None, "client"),
                 }
             } else {
                 (r.session.clone(), r.tool_use_id.clone(), "client")

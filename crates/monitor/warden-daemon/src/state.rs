@@ -142,10 +142,16 @@ impl State {
     /// The newest unclaimed allowed call whose command the sandboxed command line runs: the
     /// client wraps it (Claude Code: `eval '<command>' ...`), so it appears verbatim or with its
     /// single quotes escaped. Claimed once.
-    pub(crate) fn claim_shell(&mut self, ran: &str, now_ms: i64) -> Option<ShellCall> {
+    pub(crate) fn claim_shell(
+        &mut self,
+        ran: &str,
+        now_ms: i64,
+        session: Option<&str>,
+    ) -> Option<ShellCall> {
         let escaped = |c: &str| c.replace('\'', "'\\''");
         let hit = self.recent_shell.iter_mut().rev().find(|c| {
             !c.claimed
+                && (session.is_none() || c.session.as_deref() == session)
                 && now_ms - c.at_ms <= SHELL_REPORT_WINDOW_MS
                 && !c.command.trim().is_empty()
                 && (ran.contains(&c.command) || ran.contains(&escaped(&c.command)))
@@ -251,14 +257,18 @@ mod shell_tests {
         let mut st = State::default();
         st.remember_shell(Some("s1".into()), Some("t1".into()), "cat it's", 1);
         st.remember_shell(Some("s2".into()), Some("t2".into()), "ls -la", 2);
-        let hit = st.claim_shell("eval 'cat it'\\''s' < /dev/null && pwd -P", 3);
+        let hit = st.claim_shell("eval 'cat it'\\''s' < /dev/null && pwd -P", 3, None);
         assert_eq!(hit.and_then(|c| c.tool_use_id).as_deref(), Some("t1"));
         // Claimed once; an unrelated command matches nothing; old calls expire.
-        assert!(st.claim_shell("eval 'cat it'\\''s'", 4).is_none());
-        assert!(st.claim_shell("rm -rf /", 4).is_none());
+        assert!(st.claim_shell("eval 'cat it'\\''s'", 4, None).is_none());
+        assert!(st.claim_shell("rm -rf /", 4, None).is_none());
         assert!(st
-            .claim_shell("ls -la", 2 + SHELL_REPORT_WINDOW_MS + 1)
+            .claim_shell("ls -la", 2 + SHELL_REPORT_WINDOW_MS + 1, None)
             .is_none());
-        assert!(st.claim_shell("ls -la", 5).is_some());
+        assert!(
+            st.claim_shell("ls -la", 5, Some("s1")).is_none(),
+            "another session's call"
+        );
+        assert!(st.claim_shell("ls -la", 5, Some("s2")).is_some());
     }
 }
