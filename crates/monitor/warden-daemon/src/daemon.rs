@@ -218,6 +218,9 @@ struct DecisionBody<'a> {
     approval: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     updated_input: Option<&'a Value>,
+    /// The skill active in the session when the call was decided.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    skill: Option<&'a str>,
 }
 
 /// Who a gated request comes from.
@@ -440,6 +443,9 @@ impl Daemon {
                             .map(text_of),
                         _ => None,
                     };
+                    if event == "UserPromptSubmit" {
+                        self.end_turn(&session);
+                    }
                     if let Some(text) = text {
                         let mut st = self.state();
                         let s = st.session_mut(session);
@@ -699,6 +705,7 @@ impl Daemon {
             None
         };
         let rules: Vec<String> = verdict.rules.iter().map(|r| r.rule.clone()).collect();
+        let skill = self.active_skill(ctx.session.as_deref());
         // Serialised straight from borrowed fields: no intermediate JSON tree on the hot path.
         let body = DecisionBody {
             event: &ctx.event,
@@ -717,6 +724,7 @@ impl Daemon {
             grant: grant.as_deref(),
             approval: approval.as_deref(),
             updated_input: updated.as_ref(),
+            skill: skill.as_deref(),
         };
         let rec = NewRecord::new(Kind::Decision, ctx.session.clone(), &body).unwrap_or(NewRecord {
             kind: Kind::Decision,
@@ -750,6 +758,11 @@ impl Daemon {
     /// An allowed call ran: the session remembers what it read, and the baseline learns what
     /// this agent does here. Only allowed calls teach, so denied retries cannot train it.
     fn learn(&self, ctx: &Ctx, lowered: &Lowered, policy: Option<&Arc<Policy>>) {
+        self.note_skill(
+            ctx.session.as_deref(),
+            lowered.tool.as_deref(),
+            lowered.tool_input.as_ref(),
+        );
         let Some(first) = lowered.actions.first() else {
             return;
         };

@@ -102,7 +102,45 @@ pub(crate) fn skill_facts(
     f
 }
 
+/// Most sessions with an active skill remembered.
+const ACTIVE_SKILLS: usize = 10_000;
+
 impl Daemon {
+    /// An allowed `Skill` call makes its skill the session's active one until the turn ends.
+    pub(crate) fn note_skill(
+        &self,
+        session: Option<&str>,
+        tool: Option<&str>,
+        input: Option<&Value>,
+    ) {
+        let (Some(session), Some("Skill"), Some(input)) = (session, tool, input) else {
+            return;
+        };
+        let Some((plugin, name)) = skill_name(input) else {
+            return;
+        };
+        let full = match plugin {
+            Some(p) => format!("{p}:{name}"),
+            None => name,
+        };
+        let mut st = self.state();
+        if st.active_skill.len() >= ACTIVE_SKILLS {
+            st.active_skill.clear();
+        }
+        st.active_skill.insert(session.to_string(), full);
+    }
+
+    /// The user's next prompt ends the turn, and with it the skill's activity.
+    pub(crate) fn end_turn(&self, session: &str) {
+        self.state().active_skill.remove(session);
+    }
+
+    /// The skill active in `session`, if any.
+    pub(crate) fn active_skill(&self, session: Option<&str>) -> Option<String> {
+        let session = session?;
+        self.state().active_skill.get(session).cloned()
+    }
+
     /// The facts a tool call gets from outside its session (see the module doc).
     pub(crate) async fn tool_facts(
         &self,

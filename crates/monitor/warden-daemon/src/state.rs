@@ -77,6 +77,9 @@ pub(crate) struct State {
     /// Recent allowed shell commands, newest last: a sandbox report that names no session is
     /// attributed to the call whose command it ran.
     pub recent_shell: std::collections::VecDeque<ShellCall>,
+    /// The skill each session invoked last in its current turn: later decisions of the turn
+    /// name it (actions taken while a skill is active are attributed to it).
+    pub active_skill: HashMap<String, String>,
     /// Sandboxed children seen in reports: pid -> the call they belong to.
     pub sandbox_calls: std::collections::VecDeque<(u32, Option<String>, Option<String>)>,
 }

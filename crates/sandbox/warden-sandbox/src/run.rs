@@ -192,7 +192,10 @@ fn read_only_binds(
         // A missing control directory at the workspace's top (`.claude`, `.warden`) is created
         // empty (git does not track empty directories) so that it can be bound read-only:
         // otherwise the command could create the agent's project settings and their hooks.
-        if !c.exists() && c.parent() == Some(canonical(&spec.workspace).as_path()) {
+        // Only directories (`.claude`, `.codex`): a missing control *file* (`.claude.json`) is
+        // not made a directory, which would break the client that reads it; it is reported.
+        let is_dir_name = c.extension().is_none();
+        if !c.exists() && is_dir_name && c.parent() == Some(canonical(&spec.workspace).as_path()) {
             let _ = std::fs::create_dir(&c);
         }
         if c.exists() {

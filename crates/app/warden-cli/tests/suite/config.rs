@@ -449,6 +449,39 @@ fn skills_are_gated_at_load_by_pin_and_scan() {
     });
 }
 
+#[test]
+fn actions_taken_while_a_skill_is_active_name_it_until_the_turn_ends() {
+    let h = super::home();
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/skills");
+    let dir = h.path().join(".claude/skills/formatter");
+    copy_dir(&fixtures.join("benign/formatter"), &dir);
+    let m = Monitor::start(h.path(), &["--no-approvals"]);
+    let t = m.warden(&["skills", "trust", dir.to_str().unwrap()], b"");
+    assert_eq!(t.code, 0, "{}", t.stderr);
+    let cwd = h.path().join("project");
+    let hook = |tool: &str, input: serde_json::Value| {
+        m.hook(&super::daemon::payload("s-skill", tool, input, &cwd))
+    };
+    assert_eq!(
+        decision(&hook("Skill", json!({"skill": "formatter"}))),
+        "allow"
+    );
+    assert_eq!(decision(&hook("Bash", json!({"command": "ls"}))), "allow");
+    // The user's next prompt ends the turn: later calls name no skill.
+    let prompt = json!({"session_id": "s-skill", "cwd": cwd, "hook_event_name": "UserPromptSubmit", "prompt": "thanks"});
+    m.hook(prompt.to_string().as_bytes());
+    assert_eq!(decision(&hook("Bash", json!({"command": "pwd"}))), "allow");
+    let recs = m.records(&["--session", "s-skill", "--kind", "decision"]);
+    let skill_of = |cmd: &str| {
+        recs.iter()
+            .find(|r| r["body"]["actions"].to_string().contains(cmd) && r["body"]["tool"] == "Bash")
+            .map(|r| r["body"]["skill"].clone())
+            .unwrap_or_else(|| panic!("no decision for {cmd}: {recs:?}"))
+    };
+    assert_eq!(skill_of("\"ls\""), json!("formatter"));
+    assert_eq!(skill_of("\"pwd\""), serde_json::Value::Null);
+}
+
 /// The reference MCP filesystem server (npm, the version warden-mcp's tests pin), run directly
 /// (not behind `warden mcp`): a write through an ungated MCP server is a file write like any
 /// other, and the watcher sees it.

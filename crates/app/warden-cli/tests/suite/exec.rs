@@ -344,18 +344,26 @@ fn answer_pending(m: &Monitor, verb: &str) -> String {
     let t = std::time::Instant::now();
     let list = loop {
         let l = m.warden(&["approvals", "list"], b"");
-        if l.stdout.contains("pending") || t.elapsed() > std::time::Duration::from_secs(20) {
+        let waiting = l
+            .stdout
+            .lines()
+            .any(|l| l.contains("sandbox-egress") && l.contains("pending"));
+        if waiting || t.elapsed() > std::time::Duration::from_secs(20) {
             break l;
         }
         std::thread::sleep(std::time::Duration::from_millis(50));
     };
-    let id = list
+    // Other approvals may wait too (the config watcher's, say): take the egress question.
+    let line = list
         .stdout
+        .lines()
+        .find(|l| l.contains("sandbox-egress") && l.contains("pending"))
+        .unwrap_or_else(|| panic!("no egress approval: {}", list.stdout));
+    let id = line
         .split_whitespace()
         .next()
         .unwrap_or_default()
         .to_string();
-    assert!(list.stdout.contains("sandbox-egress"), "{}", list.stdout);
     let r = m.warden(&["approvals", verb, &id], b"");
     assert_eq!(r.code, 0, "{}", r.stderr);
     id

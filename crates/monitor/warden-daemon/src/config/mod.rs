@@ -298,7 +298,9 @@ impl ConfigGuard {
         let inner = self.inner();
         let mut out = BTreeSet::new();
         for p in touched {
-            if table::covers(p, &inner.targets) {
+            // A directory inside a tree is not a file to pin: its files are (below). A pinned
+            // file that became a directory is examined (the pinned paths under `p`, below).
+            if table::covers(p, &inner.targets) && !p.is_dir() {
                 out.insert(p.clone());
             }
             if p.is_dir() && table::covers(&p.join("x"), &inner.targets) {

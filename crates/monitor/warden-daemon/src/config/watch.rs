@@ -56,6 +56,11 @@ pub(crate) async fn start(d: Arc<Daemon>) -> Result<Option<ConfigWatch>, ConfigE
     let mut watcher = notify::recommended_watcher(move |res: notify::Result<notify::Event>| {
         let note = match res {
             Ok(ev) if ev.need_rescan() => Note::Rescan,
+            // Reading a file (opening, listing, closing unwritten) changes nothing; closing a
+            // file opened for writing is kept.
+            Ok(ev) if matches!(ev.kind, notify::EventKind::Access(a) if a != notify::event::AccessKind::Close(notify::event::AccessMode::Write)) => {
+                return
+            }
             Ok(ev) => Note::Paths(ev.paths),
             Err(e) => Note::Error(e.to_string()),
         };
