@@ -327,6 +327,25 @@ impl Daemon {
         env: ClientEnv,
         pending: Option<&mpsc::Sender<Response>>,
     ) -> Response {
+        // OpenClaw's plugin sends its own event envelope: made into a hook payload first.
+        let payload = if agent == warden_adapters::openclaw::AGENT {
+            match warden_adapters::openclaw::hook_payload(&payload) {
+                Ok(p) => p,
+                Err(e) => {
+                    let msg = format!("OpenClaw event not understood: {e}");
+                    let _ = self
+                        .audit(
+                            Kind::Event,
+                            None,
+                            json!({"event": "invalid", "agent": agent, "error": msg}),
+                        )
+                        .await;
+                    return Response::Error { message: msg };
+                }
+            }
+        } else {
+            payload
+        };
         let p = match HookPayload::from_value(&payload) {
             Ok(p) => p,
             Err(e) => {
@@ -371,10 +390,10 @@ impl Daemon {
         let workspace = env.workspace.clone().or_else(|| p.cwd.clone());
         match event.as_str() {
             "PreToolUse" | "PermissionRequest" => {
-                let format = if agent == "codex" {
-                    Format::Codex
-                } else {
-                    Format::ClaudeCode
+                let format = match agent {
+                    "codex" => Format::Codex,
+                    warden_adapters::openclaw::AGENT => Format::OpenClaw,
+                    _ => Format::ClaudeCode,
                 };
                 let penv = path_env(&env, p.cwd.as_deref());
                 let lowered = warden_adapters::lower(&payload, Some(format), &penv)
