@@ -10,16 +10,19 @@ const TOOL_HOOK_TIMEOUT_MS = 120_000;
 
 export function register(api) {
   const warden = createWarden(api.pluginConfig ?? {}, { log: api.logger });
-  const gate = (event, ctx) => warden.beforeToolCall(event, ctx);
   if (typeof api.registerTrustedToolPolicy === "function") {
     api.registerTrustedToolPolicy({
       id: "warden",
       description: "Warden: every tool call is decided by the Warden monitor; no monitor, no tool call",
-      evaluate: gate,
+      evaluate: (event, ctx) => warden.policy(event, ctx),
     });
-  } else {
-    api.on("before_tool_call", gate, { priority: 1000, timeoutMs: TOOL_HOOK_TIMEOUT_MS });
   }
+  // Also an ordinary hook: OpenClaw drops a trusted policy it refuses with only a diagnostic, and
+  // then this hook still gates every call (calls the policy already decided are not asked twice).
+  api.on("before_tool_call", (event, ctx) => warden.backstop(event, ctx), {
+    priority: 1000,
+    timeoutMs: TOOL_HOOK_TIMEOUT_MS,
+  });
   // Observations: recorded (tool results and inbound messages are outside content), never a veto.
   const observe = (fn) => async (event, ctx) => {
     await fn(event, ctx);

@@ -232,8 +232,35 @@ export function createWarden(config = {}, deps = {}) {
     }
   };
 
+  // Calls the trusted tool policy decided, so the `before_tool_call` backstop does not ask again.
+  const decided = new Set();
+  const callKey = (event, ctx) => (event.toolCallId ? `${ctx.runId ?? event.runId ?? ""}\u0000${event.toolCallId}` : null);
+
   return {
     socket,
+    /**
+     * The `before_tool_call` backstop: OpenClaw drops a trusted tool policy it will not register
+     * (the plugin not explicitly enabled, say) with only a diagnostic, which would leave every
+     * tool ungated. The hook runs after the trusted tier; a call that tier already decided (and
+     * let through, or it would not reach here) is not asked again.
+     */
+    async backstop(event, ctx = {}) {
+      const key = callKey(event, ctx);
+      if (key && decided.has(key)) {
+        decided.delete(key);
+        return undefined;
+      }
+      return this.beforeToolCall(event, ctx);
+    },
+    /** The trusted tool policy: decide, and remember the call for the backstop. */
+    async policy(event, ctx = {}) {
+      const key = callKey(event, ctx);
+      if (key) {
+        if (decided.size >= 4096) decided.delete(decided.values().next().value);
+        decided.add(key);
+      }
+      return this.beforeToolCall(event, ctx);
+    },
     async beforeToolCall(event, ctx = {}) {
       try {
         const resp = await send("before_tool_call", event, ctx);

@@ -176,7 +176,7 @@ test("socket path and envelope", () => {
   assert.deepEqual(e, { event: "subagent_spawned", childSessionKey: "agent:main:subagent:1", sessionKey: "p", agentId: "research", requesterSessionKey: "p", cwd: "/w" });
 });
 
-test("registration: a trusted tool policy when offered, else a before_tool_call hook", async () => {
+test("registration: a trusted tool policy when offered, and always a before_tool_call backstop", async () => {
   const calls = { policies: [], hooks: {} };
   const api = {
     pluginConfig: { socket: "/nonexistent/warden.sock", timeoutMs: 200 },
@@ -188,10 +188,11 @@ test("registration: a trusted tool policy when offered, else a before_tool_call 
   assert.equal(plugin.id, "warden");
   assert.equal(calls.policies.length, 1);
   assert.equal(calls.policies[0].id, "warden");
-  assert.equal(calls.hooks.before_tool_call, undefined);
-  assert.deepEqual(Object.keys(calls.hooks).sort(), ["after_tool_call", "before_prompt_build", "message_received", "subagent_spawned"]);
+  assert.deepEqual(Object.keys(calls.hooks).sort(), ["after_tool_call", "before_prompt_build", "before_tool_call", "message_received", "subagent_spawned"]);
   const r = await calls.policies[0].evaluate(readKey, ctx);
   assert.equal(r.block, true, "no monitor: blocked");
+  // The backstop hook gates alone when the trusted policy never ran.
+  assert.equal((await calls.hooks.before_tool_call.fn({ ...readKey, toolCallId: "other" }, ctx)).block, true);
   assert.equal(await calls.hooks.after_tool_call.fn({ toolName: "read" }, ctx), undefined);
 
   const older = { ...api, registerTrustedToolPolicy: undefined };
@@ -202,4 +203,18 @@ test("registration: a trusted tool policy when offered, else a before_tool_call 
   const manifest = JSON.parse(fs.readFileSync(new URL("../openclaw.plugin.json", import.meta.url)));
   assert.deepEqual(manifest.contracts.trustedToolPolicies, ["warden"]);
   assert.equal(manifest.id, plugin.id);
+});
+
+test("the backstop does not ask again for a call the trusted policy decided", async () => {
+  const m = await fakeMonitor((req, c) => c.write(answer(req, { decision: "allow" })));
+  const w = createWarden({ socket: m.sock });
+  const call = { toolName: "exec", params: { command: "ls" }, toolCallId: "c9" };
+  assert.equal(await w.policy(call, { runId: "r1" }), undefined);
+  assert.equal(await w.backstop(call, { runId: "r1" }), undefined);
+  assert.equal(m.seen.length, 1, "asked once");
+  assert.equal(await w.backstop(call, { runId: "r1" }), undefined);
+  assert.equal(m.seen.length, 2, "a second hook run for the same id asks again");
+  await w.backstop({ ...call, toolCallId: undefined }, {});
+  assert.equal(m.seen.length, 3, "no id: always asked");
+  await m.close();
 });
