@@ -328,26 +328,13 @@ impl Daemon {
         pending: Option<&mpsc::Sender<Response>>,
     ) -> Response {
         // OpenClaw's plugin sends its own event envelope: made into a hook payload first.
-        let payload = if agent == warden_adapters::openclaw::AGENT {
-            match warden_adapters::openclaw::hook_payload(&payload) {
-                Ok(p) => p,
-                Err(e) => {
-                    let msg = format!("OpenClaw event not understood: {e}");
-                    let _ = self
-                        .audit(
-                            Kind::Event,
-                            None,
-                            json!({"event": "invalid", "agent": agent, "error": msg}),
-                        )
-                        .await;
-                    return Response::Error { message: msg };
-                }
-            }
+        let parsed = if agent == warden_adapters::openclaw::AGENT {
+            warden_adapters::openclaw::hook_payload(&payload)
         } else {
-            payload
+            Ok(payload)
         };
-        let p = match HookPayload::from_value(&payload) {
-            Ok(p) => p,
+        let (payload, p) = match parsed.and_then(|v| HookPayload::from_value(&v).map(|p| (v, p))) {
+            Ok(x) => x,
             Err(e) => {
                 let msg = format!("hook payload not understood: {e}");
                 let _ = self
