@@ -267,6 +267,63 @@ pub fn run(args: &InitArgs) -> Result<Code> {
     Ok(Code::Ok)
 }
 
+/// What `warden doctor` says of OpenClaw: `None` when OpenClaw has no config here; else whether
+/// the plugin is installed and current, and the words.
+pub fn status() -> Option<(bool, String)> {
+    let path = config_path();
+    let text = std::fs::read_to_string(&path).ok()?;
+    let Ok(doc) = serde_json::from_str::<Value>(&text) else {
+        return Some((
+            false,
+            format!(
+                "`{}` is not plain JSON; cannot tell whether Warden's plugin loads",
+                path.display()
+            ),
+        ));
+    };
+    let dir = plugin_dir();
+    let dir_text = dir.display().to_string();
+    let loaded = doc
+        .pointer("/plugins/load/paths")
+        .and_then(Value::as_array)
+        .is_some_and(|p| p.iter().any(|v| is_ours(v, &dir_text)));
+    let enabled =
+        doc.pointer(&format!("/plugins/entries/{PLUGIN_ID}/enabled")) == Some(&json!(true));
+    if !(loaded && enabled) {
+        return Some((
+            false,
+            format!(
+                "`{}` does not load Warden's plugin: OpenClaw's tools are not gated",
+                path.display()
+            ),
+        ));
+    }
+    let stale: Vec<&str> = PLUGIN_FILES
+        .iter()
+        .filter(|(name, text)| {
+            std::fs::read_to_string(dir.join(name)).ok().as_deref() != Some(*text)
+        })
+        .map(|(name, _)| *name)
+        .collect();
+    if stale.is_empty() {
+        Some((
+            true,
+            format!(
+                "Warden's plugin in `{dir_text}`, loaded by `{}`",
+                path.display()
+            ),
+        ))
+    } else {
+        Some((
+            false,
+            format!(
+                "the plugin in `{dir_text}` is missing or differs from this warden's: {}",
+                stale.join(", ")
+            ),
+        ))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -71,9 +71,28 @@ fn init_openclaw_installs_the_plugin_idempotently_and_uninstall_restores() {
     };
     assert_eq!(backups(), 1);
 
+    let doctor = warden(h.path(), &["doctor", "--json"], b"");
+    assert!(
+        doctor.stdout.contains("plugin:openclaw") && doctor.stdout.contains("loaded by"),
+        "{}",
+        doctor.stdout
+    );
+    std::fs::write(dir.join("index.js"), "// tampered\n").unwrap();
+    let doctor = warden(h.path(), &["doctor", "--json"], b"");
+    assert!(doctor.stdout.contains("differs"), "{}", doctor.stdout);
+
     let again = warden(h.path(), &["init", "openclaw"], b"");
     assert_eq!(again.code, 0);
-    assert!(again.stderr.contains("already"), "{}", again.stderr);
+    assert!(
+        again.stderr.contains("already") && again.stderr.contains("plugin files updated"),
+        "{}",
+        again.stderr
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.join("index.js")).unwrap(),
+        std::fs::read_to_string(repo_plugin().join("index.js")).unwrap(),
+        "init restores a changed plugin file"
+    );
     assert_eq!(read_json(&config), once);
 
     let off = warden(h.path(), &["init", "openclaw", "--uninstall"], b"");
