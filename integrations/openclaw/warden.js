@@ -6,6 +6,7 @@
 // Observation hooks (tool results, inbound messages) never block: they are recorded when the
 // monitor is there and dropped with a log line when it is not.
 
+import fs from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
@@ -17,8 +18,44 @@ const DEFAULT_TIMEOUT_MS = 10_000;
 // One line at most this long (the monitor's own limit is larger; an answer is a few kB).
 const MAX_LINE = 4 * 1024 * 1024;
 
-/** The monitor's socket: plugin config, `$WARDEN_SOCKET`, else the default state directory's. */
-export function socketPath(config = {}, env = process.env) {
+export const CLIENT_CONFIG = "/etc/warden/client.json";
+
+/** Whether `p` and every directory above it are root's and writable by nobody else. */
+function rootOwned(p) {
+  for (let cur = p; ; cur = path.dirname(cur)) {
+    let st;
+    try {
+      st = fs.statSync(cur);
+    } catch {
+      return false;
+    }
+    const sticky = st.isDirectory() && (st.mode & 0o1000) !== 0;
+    if (st.uid !== 0 || ((st.mode & 0o022) !== 0 && !sticky)) return false;
+    if (cur === path.dirname(cur)) return true;
+  }
+}
+
+/**
+ * The protected deployment's socket, from the root-owned client config (`sudo warden install`),
+ * or `undefined`. Trusted only when the file and every directory above it are root's.
+ */
+export function protectedSocket(file = CLIENT_CONFIG) {
+  if (!rootOwned(file)) return undefined;
+  try {
+    const cfg = JSON.parse(fs.readFileSync(file, "utf8"));
+    return typeof cfg.socket === "string" && path.isAbsolute(cfg.socket) ? cfg.socket : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The monitor's socket: the protected deployment's (which nothing the agent can edit overrides),
+ * else the plugin config's, `$WARDEN_SOCKET`, or the default state directory's.
+ */
+export function socketPath(config = {}, env = process.env, clientConfig = CLIENT_CONFIG) {
+  const locked = protectedSocket(clientConfig);
+  if (locked) return locked;
   if (config.socket) return config.socket;
   if (env.WARDEN_SOCKET) return env.WARDEN_SOCKET;
   const state =
@@ -213,7 +250,7 @@ export function runGuide(bin = "warden") {
  */
 export function createWarden(config = {}, deps = {}) {
   const env = deps.env ?? process.env;
-  const socket = socketPath(config, env);
+  const socket = socketPath(config, env, deps.clientConfig);
   const timeoutMs = config.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const log = deps.log ?? { warn: () => {}, info: () => {} };
   const call = deps.call ?? ((req) => callMonitor(socket, req, { timeoutMs }));
