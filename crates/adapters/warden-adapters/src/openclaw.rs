@@ -162,10 +162,22 @@ pub fn lower(v: &Value, env: &PathEnv) -> Result<Lowered, AdapterError> {
         })?;
     let input = p.tool_input.clone().unwrap_or_else(|| json!({}));
     let mut env = p.env(env);
-    // `exec` may run in another directory than the agent's.
-    if let Some(dir) = str_of(&input, &["workdir", "cwd"]).filter(|d| d.starts_with('/')) {
-        env.cwd = dir.to_string();
-        env.vars.insert("PWD".into(), dir.to_string());
+    // `exec` may run in another directory (relative to the agent's) and with variables of its own.
+    if let Some(dir) = str_of(&input, &["workdir", "cwd"]) {
+        let dir = if dir.starts_with('/') {
+            dir.to_string()
+        } else {
+            format!("{}/{dir}", env.cwd.trim_end_matches('/'))
+        };
+        env.vars.insert("PWD".into(), dir.clone());
+        env.cwd = dir;
+    }
+    if let Some(vars) = input.get("env").and_then(Value::as_object) {
+        for (k, v) in vars {
+            if let Some(v) = v.as_str() {
+                env.vars.insert(k.clone(), v.to_string());
+            }
+        }
     }
     let actions = lower_tool(name, &input, &env)?;
     Ok(Lowered {
@@ -398,6 +410,22 @@ mod tests {
         )
         .unwrap();
         assert_eq!(sketch(&l)[2], "file_read:/srv/a");
+        let rel = lower(
+            &ev("exec", json!({"command": "cat a", "workdir": "sub"})),
+            &env(),
+        )
+        .unwrap();
+        assert_eq!(sketch(&rel)[2], "file_read:/home/u/proj/sub/a");
+        // A variable the call sets is expanded like any other.
+        let var = lower(
+            &ev(
+                "exec",
+                json!({"command": "cat $F", "env": {"F": "/home/u/.ssh/id_rsa"}}),
+            ),
+            &env(),
+        )
+        .unwrap();
+        assert_eq!(sketch(&var)[2], "file_read:/home/u/.ssh/id_rsa");
         assert!(lower(&ev("exec", json!({})), &env()).is_err());
     }
 
