@@ -15,9 +15,10 @@
 //! OpenClaw's own tools map to what they do: `exec` is a shell command, `read` / `ls` read and
 //! `write` / `edit` write the file in `path` (or `file_path`), `apply_patch` writes the files its
 //! patch names, `web_fetch` / `browser` reach a URL, `message` sends to a channel,
-//! `sessions_spawn` starts a subagent, `cron` schedules a job (stored under `~/.openclaw/cron`, a
-//! persistence path), `gateway` changes configuration. Any other tool goes through
-//! [`crate::tools`]. A known tool without the field it needs is an error, so the call blocks.
+//! `sessions_spawn` starts a subagent, `cron` / `automations` schedule a job (lowered to a write
+//! of [`CRON_STORE`], a persistence path), `gateway` changes configuration. Any other tool goes
+//! through [`crate::tools`]. A known tool without the field it needs is an error, so the call
+//! blocks.
 
 use serde_json::{json, Map, Value};
 use warden_action::{Action, NetworkAction, NormPath, Operation, PathEnv, ToolEffect};
@@ -28,7 +29,9 @@ use crate::{codex, tools, AdapterError, Lowered};
 /// The agent name the monitor records for OpenClaw.
 pub const AGENT: &str = "openclaw";
 
-/// Where OpenClaw keeps its scheduled jobs: a `cron` call that changes a job writes here.
+/// A `cron` / `automations` call that changes a job is lowered to a write of this path, OpenClaw's
+/// legacy job store, which the baseline treats as a scheduled job. (OpenClaw 2026.9 keeps jobs in
+/// its SQLite state; the path stands for "a scheduled job changes" either way.)
 pub const CRON_STORE: &str = "~/.openclaw/cron/jobs.json";
 
 /// `message` tool actions that only read.
@@ -48,7 +51,7 @@ const MESSAGE_READS: &[&str] = &[
     "emoji-list",
 ];
 
-/// `cron` tool actions that only read.
+/// `cron` / `automations` tool actions that only read.
 const CRON_READS: &[&str] = &["list", "status", "runs", "get"];
 
 fn str_of<'a>(v: &'a Value, keys: &[&str]) -> Option<&'a str> {
@@ -296,7 +299,7 @@ pub fn lower_tool(name: &str, input: &Value, env: &PathEnv) -> Result<Vec<Action
                 prompt: str_of(input, &["task", "prompt", "message"]).map(str::to_string),
             }),
         ]),
-        "cron" => {
+        "cron" | "automations" => {
             if CRON_READS.contains(&action) {
                 return Ok(vec![call(name, input, ToolEffect::ReadOnly)]);
             }
@@ -499,6 +502,20 @@ mod tests {
             ]
         );
         assert_eq!(s("cron", json!({"action": "list"})), ["tool_call:cron"]);
+        assert_eq!(
+            s(
+                "automations",
+                json!({"action": "add", "schedule": {"every": "1h"}})
+            ),
+            [
+                "tool_call:automations",
+                "file_write:/home/u/.openclaw/cron/jobs.json"
+            ]
+        );
+        assert_eq!(
+            s("automations", json!({"action": "get", "jobId": "j"})),
+            ["tool_call:automations"]
+        );
         assert_eq!(
             s("gateway", json!({"action": "config.apply"})),
             ["tool_call:gateway", "config_change:"]
