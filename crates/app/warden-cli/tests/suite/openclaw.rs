@@ -210,6 +210,7 @@ fn the_installed_plugin_blocks_credential_reads_against_a_real_monitor() {
     let m = Monitor::start(h.path(), &["--no-approvals"]);
     let out = Command::new("node")
         .arg("--test")
+        .arg("--test-reporter=tap")
         .arg(repo_plugin().join("test/monitor.test.js"))
         .env("WARDEN_SOCKET", m.state.join("warden.sock"))
         .env(
