@@ -196,6 +196,33 @@ fn the_monitor_decides_openclaw_events() {
     );
     let bad = hook(&sock, json!({"toolName": "read", "home": home_s}));
     assert_eq!(bad["type"], "error", "{bad}");
+
+    // A subagent's session belongs to its parent: halting the parent stops the child.
+    let child = "agent:main:subagent:1";
+    let spawned = hook(
+        &sock,
+        json!({"event": "subagent_spawned", "childSessionKey": child, "agentId": "research",
+               "requesterSessionKey": "agent:main:t", "home": home_s}),
+    );
+    assert_eq!(spawned["type"], "answer", "{spawned}");
+    let mut s = UnixStream::connect(&sock).unwrap();
+    s.write_all(b"{\"op\": \"halt\", \"session\": \"agent:main:t\"}\n")
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(s).read_line(&mut line).unwrap();
+    assert!(line.contains("\"ok\""), "{line}");
+    let r = hook(
+        &sock,
+        json!({"event": "before_tool_call", "toolName": "exec", "params": {"command": "ls"},
+               "sessionKey": child, "cwd": project, "home": home_s}),
+    );
+    assert_eq!(r["decision"], "deny", "{r}");
+    let other = hook(
+        &sock,
+        json!({"event": "before_tool_call", "toolName": "exec", "params": {"command": "ls"},
+               "sessionKey": "agent:other:main", "cwd": project, "home": home_s}),
+    );
+    assert_eq!(other["decision"], "allow", "{other}");
 }
 
 /// The plugin as installed by `warden init openclaw`, run by Node against a real monitor.
