@@ -133,6 +133,15 @@ test("the real OpenClaw: scripted reads and exfiltration of ~/.ssh/id_rsa are bl
       },
     };
     fs.writeFileSync(configPath, JSON.stringify(config, null, 2));
+    // OpenClaw loads the plugin: the backstop hook is there, and no error diagnostic (a refused
+    // trusted tool policy is reported only as one).
+    const inspect = await runAsync(OPENCLAW_NODE, [OPENCLAW_ENTRY, "plugins", "inspect", "warden", "--runtime", "--json"], { env, cwd: project }, 120_000);
+    assert.equal(inspect.status, 0, inspect.stderr);
+    const report = JSON.parse(inspect.stdout);
+    assert.ok(report.typedHooks.some((h) => h.name === "before_tool_call"), inspect.stdout);
+    assert.deepEqual(report.diagnostics.filter((d) => d.level === "error"), [], "no registration errors");
+    assert.deepEqual(report.plugin.contracts.trustedToolPolicies, ["warden"]);
+
     // Asynchronous: the fake model answers from this process's event loop.
     const run = await runAsync(
       OPENCLAW_NODE,
