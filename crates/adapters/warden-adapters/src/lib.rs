@@ -11,6 +11,7 @@ pub mod codex;
 mod env;
 mod error;
 pub mod generic;
+pub mod openclaw;
 pub mod scripts;
 pub mod tools;
 pub mod trace;
@@ -62,16 +63,23 @@ pub enum Format {
     ClaudeCode,
     /// A Codex hook payload.
     Codex,
+    /// An OpenClaw plugin event (Warden's OpenClaw plugin's envelope).
+    OpenClaw,
     /// Warden's generic action JSON.
     Generic,
 }
 
 impl Format {
     /// Guess the format of a JSON document: hook payloads carry `hook_event_name`; Codex adds
-    /// `turn_id` or `model`.
+    /// `turn_id` or `model`; OpenClaw envelopes carry `event` and `toolName` (or, made into a hook
+    /// payload, `openclaw_event`).
     pub fn detect(v: &Value) -> Option<Format> {
         let obj = v.as_object()?;
-        if obj.contains_key("hook_event_name") {
+        if obj.contains_key("openclaw_event")
+            || (obj.contains_key("event") && obj.contains_key("toolName"))
+        {
+            Some(Format::OpenClaw)
+        } else if obj.contains_key("hook_event_name") {
             if obj.contains_key("turn_id") || obj.contains_key("model") {
                 Some(Format::Codex)
             } else {
@@ -119,6 +127,7 @@ pub fn lower(v: &Value, format: Option<Format>, env: &PathEnv) -> Result<Lowered
     match format {
         Format::ClaudeCode => claude::lower(v, env),
         Format::Codex => codex::lower(v, env),
+        Format::OpenClaw => openclaw::lower(v, env),
         Format::Generic => generic::lower(v, env),
     }
 }

@@ -35,6 +35,7 @@ fn format_of(f: InputFormat) -> Option<Format> {
         InputFormat::Auto => None,
         InputFormat::ClaudeCode => Some(Format::ClaudeCode),
         InputFormat::Codex => Some(Format::Codex),
+        InputFormat::Openclaw => Some(Format::OpenClaw),
         InputFormat::Generic => Some(Format::Generic),
     }
 }

@@ -660,6 +660,8 @@ pub enum InputFormat {
     ClaudeCode,
     /// Codex hook payload.
     Codex,
+    /// An OpenClaw event from Warden's OpenClaw plugin.
+    Openclaw,
     /// Warden's generic action JSON.
     Generic,
 }
@@ -738,6 +740,8 @@ pub enum Agent {
     ClaudeCode,
     /// OpenAI Codex (`PreToolUse`).
     Codex,
+    /// OpenClaw: a plugin that talks to the monitor (`warden init openclaw`), not a hook.
+    Openclaw,
 }
 
 /// `warden hook`.

@@ -93,6 +93,7 @@ pub fn run(args: &DoctorArgs) -> Result<Code> {
         ),
     });
     out.extend(hooks());
+    out.extend(openclaw());
     out.push(landlock());
     let worst = out.iter().map(|c| c.level).max().unwrap_or(Level::Ok);
     if args.json {
@@ -316,6 +317,17 @@ fn hooks() -> Vec<Check> {
         ));
     }
     out
+}
+
+/// OpenClaw, when it has a config here: is Warden's plugin loaded and current?
+fn openclaw() -> Option<Check> {
+    let (ok, detail) = crate::init_openclaw::status()?;
+    Some(check(
+        "plugin:openclaw",
+        if ok { Level::Ok } else { Level::Warn },
+        detail,
+        (!ok).then_some("warden init openclaw"),
+    ))
 }
 
 fn which(program: &str) -> bool {

@@ -58,6 +58,7 @@ fn agent_name(a: Agent) -> &'static str {
     match a {
         Agent::ClaudeCode => "claude-code",
         Agent::Codex => "codex",
+        Agent::Openclaw => warden_adapters::openclaw::AGENT,
     }
 }
 
@@ -141,6 +142,7 @@ fn local(args: &HookArgs, doc: &Value, payload: &HookPayload) -> Result<Option<V
         let format = match args.agent {
             Agent::ClaudeCode => Format::ClaudeCode,
             Agent::Codex => Format::Codex,
+            Agent::Openclaw => Format::OpenClaw,
         };
         let lowered = warden_adapters::lower(doc, Some(format), &env)?;
         let verdict = policy.evaluate(&lowered.actions, &SessionFacts::new());

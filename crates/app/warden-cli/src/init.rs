@@ -42,6 +42,7 @@ fn settings_path(args: &InitArgs) -> Result<PathBuf> {
             };
             dir.join(".claude").join("settings.json")
         }
+        (Agent::Openclaw, _) => crate::init_openclaw::config_path(),
         (Agent::Codex, _) => std::env::var_os("CODEX_HOME")
             .map(PathBuf::from)
             .unwrap_or_else(|| load::home().join(".codex"))
@@ -97,6 +98,11 @@ pub fn apply_with(
     let (name, events, matcher) = match agent {
         Agent::ClaudeCode => ("claude-code", CLAUDE_EVENTS, "*"),
         Agent::Codex => ("codex", CODEX_EVENTS, "*"),
+        Agent::Openclaw => {
+            return Err(anyhow!(
+                "OpenClaw takes a plugin, not hooks: `warden init openclaw`"
+            ))
+        }
     };
     let obj = doc
         .as_object_mut()
@@ -158,6 +164,12 @@ pub(crate) fn read_settings(path: &Path) -> Result<(Option<String>, Value)> {
 
 /// Run `warden init`.
 pub fn run(args: &InitArgs) -> Result<Code> {
+    if args.agent == Agent::Openclaw {
+        if args.autostart {
+            crate::init_autostart::apply(args)?;
+        }
+        return crate::init_openclaw::run(args);
+    }
     let path = settings_path(args)?;
     let command = match &args.command {
         Some(c) => c.clone(),

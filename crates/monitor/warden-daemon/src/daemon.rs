@@ -344,8 +344,14 @@ impl Daemon {
         env: ClientEnv,
         pending: Option<&mpsc::Sender<Response>>,
     ) -> Response {
-        let p = match HookPayload::from_value(&payload) {
-            Ok(p) => p,
+        // OpenClaw's plugin sends its own event envelope: made into a hook payload first.
+        let parsed = if agent == warden_adapters::openclaw::AGENT {
+            warden_adapters::openclaw::hook_payload(&payload)
+        } else {
+            Ok(payload)
+        };
+        let (payload, p) = match parsed.and_then(|v| HookPayload::from_value(&v).map(|p| (v, p))) {
+            Ok(x) => x,
             Err(e) => {
                 let msg = format!("hook payload not understood: {e}");
                 let _ = self
@@ -391,10 +397,10 @@ impl Daemon {
         }
         match event.as_str() {
             "PreToolUse" | "PermissionRequest" => {
-                let format = if agent == "codex" {
-                    Format::Codex
-                } else {
-                    Format::ClaudeCode
+                let format = match agent {
+                    "codex" => Format::Codex,
+                    warden_adapters::openclaw::AGENT => Format::OpenClaw,
+                    _ => Format::ClaudeCode,
                 };
                 let penv = path_env(&env, p.cwd.as_deref());
                 let lowered = warden_adapters::lower(&payload, Some(format), &penv)

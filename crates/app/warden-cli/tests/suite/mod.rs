@@ -7,6 +7,7 @@ mod exec;
 mod hook;
 mod init;
 mod notify;
+mod openclaw;
 mod policy;
 mod protected;
 mod replay;
