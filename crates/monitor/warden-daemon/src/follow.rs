@@ -123,6 +123,22 @@ pub(crate) fn feed_event(s: &mut Session, body: &Value) {
                 s.tool_result(&crate::mcp::result_text(r));
             }
         }
+        // What the kernel sandbox refused stays a fact of the session across a restart.
+        Some("SandboxDenied" | "SandboxObserved") => {
+            let denied: Vec<String> = body
+                .get("denied")
+                .and_then(Value::as_array)
+                .map(|a| {
+                    a.iter()
+                        .filter_map(Value::as_str)
+                        .map(str::to_string)
+                        .collect()
+                })
+                .unwrap_or_default();
+            if !denied.is_empty() {
+                s.record_sandbox_denied(&denied);
+            }
+        }
         _ => {}
     }
 }

@@ -161,6 +161,12 @@ fn refusals_reach_the_monitor_and_become_a_session_fact() {
     let r = m.hook(&ls);
     assert_eq!(decision(&r), "deny", "{}", r.stdout);
     assert!(r.stdout.contains("session.sandbox-denied"), "{}", r.stdout);
+    // The fact is rebuilt from the audit log when the monitor restarts.
+    let mut m = m;
+    m.terminate();
+    m.restart();
+    let r = m.hook(&ls);
+    assert_eq!(decision(&r), "deny", "after a restart: {}", r.stdout);
 }
 
 #[test]
