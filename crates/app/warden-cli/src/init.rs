@@ -209,20 +209,7 @@ pub fn run(args: &InitArgs) -> Result<Code> {
         );
         return Ok(Code::Ok);
     }
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)
-            .with_context(|| format!("cannot create `{}`", dir.display()))?;
-    }
-    if let Some(t) = &old {
-        let backup = backup_path(&path);
-        std::fs::write(&backup, t)
-            .with_context(|| format!("cannot write the backup `{}`", backup.display()))?;
-        eprintln!("backup: {}", backup.display());
-    }
-    let tmp = path.with_extension("json.warden-tmp");
-    std::fs::write(&tmp, serde_json::to_string_pretty(&new)? + "\n")
-        .with_context(|| format!("cannot write `{}`", tmp.display()))?;
-    std::fs::rename(&tmp, &path).with_context(|| format!("cannot replace `{}`", path.display()))?;
+    write_settings(&path, old.as_deref(), &new)?;
     eprintln!(
         "{} Warden's hooks {} `{}`",
         if args.uninstall {
@@ -234,6 +221,25 @@ pub fn run(args: &InitArgs) -> Result<Code> {
         path.display()
     );
     Ok(Code::Ok)
+}
+
+/// Replace a JSON settings file: its directory created, the old text kept as a backup, the new
+/// document written to a temporary file and renamed over it.
+pub(crate) fn write_settings(path: &Path, old: Option<&str>, new: &Value) -> Result<()> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("cannot create `{}`", dir.display()))?;
+    }
+    if let Some(t) = old {
+        let backup = backup_path(path);
+        std::fs::write(&backup, t)
+            .with_context(|| format!("cannot write the backup `{}`", backup.display()))?;
+        eprintln!("backup: {}", backup.display());
+    }
+    let tmp = path.with_extension("json.warden-tmp");
+    std::fs::write(&tmp, serde_json::to_string_pretty(new)? + "\n")
+        .with_context(|| format!("cannot write `{}`", tmp.display()))?;
+    std::fs::rename(&tmp, path).with_context(|| format!("cannot replace `{}`", path.display()))
 }
 
 pub(crate) fn backup_path(path: &Path) -> PathBuf {

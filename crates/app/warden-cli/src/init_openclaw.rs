@@ -239,20 +239,7 @@ pub fn run(args: &InitArgs) -> Result<Code> {
         );
         return Ok(Code::Ok);
     }
-    if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent)
-            .with_context(|| format!("cannot create `{}`", parent.display()))?;
-    }
-    if let Some(t) = &old {
-        let backup = backup_path(&path);
-        std::fs::write(&backup, t)
-            .with_context(|| format!("cannot write the backup `{}`", backup.display()))?;
-        eprintln!("backup: {}", backup.display());
-    }
-    let tmp = path.with_extension("json.warden-tmp");
-    std::fs::write(&tmp, serde_json::to_string_pretty(&new)? + "\n")
-        .with_context(|| format!("cannot write `{}`", tmp.display()))?;
-    std::fs::rename(&tmp, &path).with_context(|| format!("cannot replace `{}`", path.display()))?;
+    crate::init::write_settings(&path, old.as_deref(), &new)?;
     if args.uninstall {
         eprintln!(
             "removed Warden's OpenClaw plugin from `{}` and `{dir_text}`",
