@@ -16,7 +16,7 @@ use serde_json::{json, Map, Value};
 
 use crate::cli::InitArgs;
 use crate::exit::Code;
-use crate::init::{backup_path, read_settings};
+use crate::init::read_settings;
 
 /// The plugin's id (its manifest's `id`).
 pub const PLUGIN_ID: &str = "warden";
