@@ -159,6 +159,19 @@ pub fn status(a: &StatusArgs) -> Result<Code> {
             },
         );
     }
+    let o = &v["otlp"];
+    if !o.is_null() {
+        println!(
+            "otlp       {}: logs through record {}, spans through {}{}",
+            o["endpoint"].as_str().unwrap_or("?"),
+            o["logs_seq"].as_u64().unwrap_or(0),
+            o["spans_seq"].as_u64().unwrap_or(0),
+            match o["last_error"].as_str() {
+                Some(e) => format!("; FAILING, retrying: {e}"),
+                None => String::new(),
+            }
+        );
+    }
     for b in v["baselines"].as_array().into_iter().flatten() {
         let top = |k: &str| -> String {
             b[k].as_array()

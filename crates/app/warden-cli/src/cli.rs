@@ -242,6 +242,18 @@ pub struct ServeArgs {
     /// Notify only approvals at or above this risk (0 to 1).
     #[arg(long, default_value_t = 0.0, value_name = "RISK")]
     pub notify_min_risk: f64,
+    /// Export every audit record to this OpenTelemetry collector (OTLP/HTTP base URL, like
+    /// `http://127.0.0.1:4318`): records as logs to `/v1/logs`, gate decisions as spans to
+    /// `/v1/traces`. The audit log is the buffer: nothing is lost while the collector is down.
+    #[arg(long, env = "WARDEN_OTLP_ENDPOINT", value_name = "URL")]
+    pub otlp_endpoint: Option<String>,
+    /// Headers for the collector (an API key), one `name=value` per line or comma-separated;
+    /// a file, so that other users cannot read them from the process list.
+    #[arg(long, value_name = "FILE", requires = "otlp_endpoint")]
+    pub otlp_headers_file: Option<PathBuf>,
+    /// The first time, export the whole audit log (default: from this start on).
+    #[arg(long, requires = "otlp_endpoint")]
+    pub otlp_from_start: bool,
     /// An agent's home whose configuration files are pinned and watched (`warden config`);
     /// repeatable. Default: `$HOME`, or in protected mode the homes of the `--allow-uid` users.
     #[arg(long = "watch-home", value_name = "DIR")]

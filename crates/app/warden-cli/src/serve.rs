@@ -97,6 +97,23 @@ pub fn run(args: ServeArgs) -> Result<Code> {
         link_base: None,
     };
     config.watch_homes = watch_homes(&args)?;
+    config.otlp = match &args.otlp_endpoint {
+        Some(endpoint) => Some(warden_daemon::otlp::OtlpConfig {
+            endpoint: endpoint.clone(),
+            headers: match &args.otlp_headers_file {
+                Some(f) => {
+                    let text = std::fs::read_to_string(f).with_context(|| {
+                        format!("cannot read the OTLP headers file `{}`", f.display())
+                    })?;
+                    warden_daemon::otlp::parse_headers(&text.replace('\n', ","))
+                        .map_err(|e| anyhow::anyhow!("in `{}`: {e}", f.display()))?
+                }
+                None => Vec::new(),
+            },
+            from_start: args.otlp_from_start,
+        }),
+        None => None,
+    };
     init_tracing(args.log_json);
     // Every detector is built now: one that cannot be built stops the monitor here instead of
     // leaving a gap later.

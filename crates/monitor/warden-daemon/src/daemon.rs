@@ -59,6 +59,8 @@ pub struct Config {
     /// The agents' home directories whose configuration files are pinned and watched (none:
     /// configuration integrity is off).
     pub watch_homes: Vec<PathBuf>,
+    /// Where records are exported as OpenTelemetry (OTLP/HTTP), if anywhere.
+    pub otlp: Option<crate::otlp::OtlpConfig>,
 }
 
 impl Config {
@@ -82,6 +84,7 @@ impl Config {
             kernel_audit: false,
             notify: crate::notify::NotifyConfig::default(),
             watch_homes: Vec::new(),
+            otlp: None,
         }
     }
 
@@ -132,6 +135,8 @@ pub struct Daemon {
     pub(crate) kernel: std::sync::OnceLock<Result<warden_sandbox::LandlockLog, String>>,
     /// Notifications of waiting approvals, when configured.
     pub(crate) notifier: std::sync::OnceLock<Arc<crate::notify::Notifier>>,
+    /// The OpenTelemetry exporter's progress, when it runs.
+    pub(crate) otlp: std::sync::OnceLock<Arc<std::sync::Mutex<crate::otlp::OtlpStatus>>>,
 }
 
 use crate::follow::text_of;
@@ -291,6 +296,7 @@ impl Daemon {
             ids: AtomicU64::new(0),
             kernel: std::sync::OnceLock::new(),
             notifier: std::sync::OnceLock::new(),
+            otlp: std::sync::OnceLock::new(),
         }
     }
 
@@ -1146,6 +1152,7 @@ impl Daemon {
             "grants": st.grants.len(),
             "sessions_followed": st.sessions.len(),
             "kernel_refusals": self.kernel_status(),
+            "otlp": self.otlp.get().map(|s| crate::otlp::status_json(s)),
             "rebuilt_from_log": st.rebuilt,
             "baselines": st.baselines.keys().map(|k| st.baselines.summary(k)).collect::<Vec<_>>(),
         })

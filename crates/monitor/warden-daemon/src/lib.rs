@@ -17,6 +17,7 @@ pub mod https;
 mod lock;
 pub mod mcp;
 pub mod notify;
+pub mod otlp;
 mod peer;
 mod policy;
 pub mod proto;

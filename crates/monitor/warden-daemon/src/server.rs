@@ -141,6 +141,16 @@ pub async fn serve(config: Config, loader: Arc<dyn PolicyLoader>) -> Result<(), 
     };
     let _watcher = watch_policies(daemon.clone());
     daemon.start_kernel_log();
+    // Exported from the record before this start: the start record and everything after it.
+    let otlp = match &config.otlp {
+        Some(o) => {
+            let h = crate::otlp::start(config.state_dir.clone(), o.clone(), head.seq)?;
+            let _ = daemon.otlp.set(h.status.clone());
+            tracing::info!(endpoint = %o.endpoint, "exporting the audit log as OpenTelemetry (OTLP/HTTP)");
+            Some(h)
+        }
+        None => None,
+    };
 
     let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
         .map_err(io("signal"))?;
@@ -181,6 +191,11 @@ pub async fn serve(config: Config, loader: Arc<dyn PolicyLoader>) -> Result<(), 
             json!({"op": "stop", "pid": std::process::id()}),
         )
         .await;
+    // The stop record is durable (the writer flushes before answering), so the exporter's
+    // last pass includes it; what it cannot post in time is posted at the next start.
+    if let Some(o) = otlp {
+        o.stop(Duration::from_secs(2)).await;
+    }
     let r = daemon.writer.shutdown().await;
     tracing::info!(checkpoint = ?r, "warden monitor stopped");
     Ok(())

@@ -8,6 +8,7 @@ mod hook;
 mod init;
 mod notify;
 mod openclaw;
+mod otlp;
 mod policy;
 mod protected;
 mod replay;
