@@ -301,3 +301,61 @@ fn a_bad_endpoint_stops_the_monitor_at_start_with_a_clear_error() {
     assert_ne!(r.code, 0);
     assert!(r.stderr.contains("OTLP endpoint"), "{}", r.stderr);
 }
+
+#[test]
+fn approvals_are_exported_with_who_answered() {
+    let h = home();
+    let pol = h.path().join("ask.yaml");
+    std::fs::write(&pol, super::daemon::ASK_POLICY).unwrap();
+    let r = receiver();
+    let url = format!("http://127.0.0.1:{}", r.port);
+    let m = Monitor::start(
+        h.path(),
+        &["--policy", pol.to_str().unwrap(), "--otlp-endpoint", &url],
+    );
+    let cwd = h.path().join("project");
+    std::fs::create_dir_all(&cwd).unwrap();
+    let p = payload("s1", "Bash", json!({"command": "deploy prod"}), &cwd);
+    let answer = std::thread::scope(|s| {
+        let call = s.spawn(|| m.hook(&p));
+        wait_for(&r, "the approval request", |c| {
+            c.logs
+                .iter()
+                .any(|l| l.event_name == "warden.approval.requested")
+        });
+        let id = {
+            let c = r.got.lock().unwrap();
+            let l = c
+                .logs
+                .iter()
+                .find(|l| l.event_name == "warden.approval.requested")
+                .unwrap();
+            attr(&l.attributes, "warden.approval.id").unwrap()
+        };
+        let a = m.warden(&["approvals", "approve", &id], b"");
+        assert_eq!(a.code, 0, "{}", a.stderr);
+        call.join().unwrap()
+    });
+    assert_eq!(decision(&answer), "allow", "{}", answer.stdout);
+    wait_for(&r, "the answer and the decision", |c| {
+        c.logs
+            .iter()
+            .any(|l| l.event_name == "warden.approval.answered")
+            && has_command(c, "deploy prod")
+    });
+    let c = r.got.lock().unwrap();
+    let answered = c
+        .logs
+        .iter()
+        .find(|l| l.event_name == "warden.approval.answered")
+        .unwrap();
+    assert_eq!(
+        attr(&answered.attributes, "warden.decision").as_deref(),
+        Some("allow")
+    );
+    assert!(
+        attr(&answered.attributes, "warden.answered_by").is_some(),
+        "{:?}",
+        answered.attributes
+    );
+}
