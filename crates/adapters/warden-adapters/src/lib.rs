@@ -22,9 +22,7 @@ pub use error::AdapterError;
 use serde_json::Value;
 use warden_action::{Action, Actor, PathEnv};
 
-/// Upper bound on one input, in bytes. A hook payload is a few kilobytes; anything near this is
-/// an attack on the parser or a broken caller, and is refused rather than half-read.
-pub const MAX_INPUT_BYTES: usize = 16 * 1024 * 1024;
+pub use warden_action::MAX_INPUT_BYTES;
 
 /// An input lowered into actions.
 #[derive(Debug, Clone, PartialEq)]

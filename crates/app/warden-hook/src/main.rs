@@ -3,7 +3,7 @@
 //! daemon, and takes about twice as long to start).
 //!
 //! It reads the payload, hands it to the monitor over its socket and prints the monitor's answer
-//! in the agent's format ([`warden_daemon::hook::render`], shared with `warden hook`). Anything
+//! in the agent's format ([`warden_client::hook::render`], shared with `warden hook`). Anything
 //! it cannot do itself (a local fallback, policy options) it hands to `warden hook` with the
 //! same arguments. Every failure, a panic included, exits 2: agents treat any other non-zero
 //! code as "go ahead".
@@ -21,9 +21,9 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use serde_json::Value;
-use warden_daemon::client::{self, ClientError};
-use warden_daemon::proto::{self, ClientEnv, Request, Response};
-use warden_daemon::target::Target;
+use warden_client::client::{self, ClientError};
+use warden_client::proto::{self, ClientEnv, Request, Response};
+use warden_client::target::Target;
 
 /// The exit code that blocks the action.
 const BLOCK: u8 = 2;
@@ -51,12 +51,12 @@ fn main() -> ExitCode {
             return ExitCode::from(BLOCK);
         }
     };
-    let target = match warden_daemon::target::resolve(
+    let target = match warden_client::target::resolve(
         config.as_deref(),
         std::env::var_os("WARDEN_SOCKET").map(PathBuf::from),
         std::env::var_os("WARDEN_STATE_DIR")
             .map(PathBuf::from)
-            .unwrap_or_else(warden_daemon::default_state_dir),
+            .unwrap_or_else(warden_client::default_state_dir),
     ) {
         Ok(t) => t,
         Err(e) => {
@@ -98,7 +98,7 @@ fn run(agent: &str, target: &Target) -> Result<Option<Value>, String> {
         .ok_or("the payload has no `hook_event_name`")?
         .to_string();
     let timeout = match std::env::var("WARDEN_HOOK_TIMEOUT") {
-        Ok(t) => warden_daemon::parse_duration(&t)?,
+        Ok(t) => warden_client::parse_duration(&t)?,
         Err(_) => Duration::from_secs(5),
     };
     let req_has_tool = doc.get("tool_name").is_some_and(|t| !t.is_null());
@@ -124,18 +124,18 @@ fn run(agent: &str, target: &Target) -> Result<Option<Value>, String> {
         // The monitor canonicalised the event name; render with what it decided on.
         Ok(Response::Answer(a)) => {
             let has_tool = req_has_tool;
-            let event = warden_adapters::claude::canonical_event(&event, has_tool);
-            Ok(warden_daemon::hook::render(agent, &event, &a))
+            let event = warden_action::hook_events::canonical_event(&event, has_tool);
+            Ok(warden_client::hook::render(agent, &event, &a))
         }
         Ok(Response::Error { message }) => Err(message),
         Ok(other) => Err(ClientError::Garbage(format!("unexpected {other:?}")).to_string()),
         Err(e @ (ClientError::Unreachable { .. } | ClientError::Timeout(_)))
-            if !warden_adapters::claude::carries_action(&event, req_has_tool) =>
+            if !warden_action::hook_events::carries_action(&event, req_has_tool) =>
         {
             let Request::Hook { payload, .. } = &req else {
                 return Err("internal: not a hook request".into());
             };
-            warden_daemon::target::spool_no_action(target, agent, &event, payload, &e.to_string())
+            warden_client::target::spool_no_action(target, agent, &event, payload, &e.to_string())
                 .map(|_| None)
         }
         Err(e) => Err(format!("{e} ({})", start_hint(target))),

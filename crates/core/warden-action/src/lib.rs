@@ -5,7 +5,9 @@
 //! every integration. This crate knows nothing of adapters, policies or daemons.
 
 mod action;
+mod decision;
 mod error;
+pub mod hook_events;
 mod path;
 mod scripts;
 mod url_secret;
@@ -14,10 +16,14 @@ pub use action::{
     Action, ActionKind, Actor, CommandFacts, Env, ExecAction, NetworkAction, Opacity, Operation,
     ToolEffect, ACTION_FORMAT_VERSION,
 };
+pub use decision::Decision;
 pub use error::ActionError;
 pub use path::{normalize_path, NormPath, PathEnv};
 pub use scripts::{ScriptMemory, MAX_REMEMBERED_SCRIPTS, MAX_REMEMBERED_SCRIPT_BYTES};
 pub use url_secret::url_carries_secret;
+
+/// The largest input (a hook payload, an MCP message, a trace line) any front end accepts.
+pub const MAX_INPUT_BYTES: usize = 16 * 1024 * 1024;
 
 /// Split a tool name into lowercase words: `GmailSendEmail` -> `gmail send email`,
 /// `send_money` -> `send money`, `mcp__fs__read-file` -> `mcp fs read file`.

@@ -7,11 +7,10 @@
 //! API with a bearer token ([`http`]). This crate depends on the core, the adapters and the audit
 //! log; nothing below it depends on it.
 
-pub mod client;
+pub use warden_client::{client, hook, proto, target};
 mod config;
 mod daemon;
 mod follow;
-pub mod hook;
 pub mod http;
 pub mod https;
 mod lock;
@@ -20,15 +19,11 @@ pub mod notify;
 pub mod otlp;
 mod peer;
 mod policy;
-pub mod proto;
 mod sandbox;
 mod server;
 mod skill_gate;
 mod state;
-pub mod target;
 mod writer;
-
-use std::path::PathBuf;
 
 pub use config::ConfigError;
 pub use daemon::{fingerprint, message, path_env, Config, Daemon};
@@ -39,21 +34,8 @@ pub use server::{ingest_spool, serve};
 pub use skill_gate::SKILL_PINS;
 pub use state::ApprovalView;
 
-/// The socket's file name in the state directory.
-pub const SOCKET_FILE: &str = "warden.sock";
+pub use warden_client::{default_state_dir, parse_duration, SOCKET_FILE, SPOOL_DIR};
 
-/// Parse a duration: `5s`, `500ms`, `2m`, or a number of seconds.
-pub fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
-    if let Ok(secs) = s.parse::<f64>() {
-        return std::time::Duration::try_from_secs_f64(secs)
-            .map_err(|e| format!("`{s}` is not a usable number of seconds ({e})"));
-    }
-    humantime::parse_duration(s)
-        .map_err(|e| format!("`{s}` is not a duration ({e}); try `5s` or `500ms`"))
-}
-/// The spool directory's name in the state directory (events decided locally while the daemon
-/// was unreachable).
-pub const SPOOL_DIR: &str = "spool";
 /// The HTTP API's bearer token file in the state directory (mode 0600).
 pub const TOKEN_FILE: &str = "api.token";
 /// The file where the HTTP API writes the address it listens on.
@@ -77,18 +59,4 @@ pub enum DaemonError {
     /// Anything else, said in words.
     #[error("{0}")]
     Other(String),
-}
-
-/// The default state directory: `$XDG_STATE_HOME/warden`, else `~/.local/state/warden`.
-pub fn default_state_dir() -> PathBuf {
-    std::env::var_os("XDG_STATE_HOME")
-        .map(PathBuf::from)
-        .filter(|p| p.is_absolute())
-        .unwrap_or_else(|| {
-            std::env::var_os("HOME")
-                .map_or_else(|| PathBuf::from("/"), PathBuf::from)
-                .join(".local")
-                .join("state")
-        })
-        .join("warden")
 }

@@ -10,7 +10,7 @@
 //!   `{"decision": "block"}`.
 
 use serde_json::{json, Value};
-use warden_policy::Decision;
+use warden_action::Decision;
 
 use crate::proto::Answer;
 

@@ -8,10 +8,10 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use warden_policy::Decision;
+use warden_action::Decision;
 
 /// Upper bound on one request line (the adapters' input limit plus room for the envelope).
-pub const MAX_LINE_BYTES: usize = warden_adapters::MAX_INPUT_BYTES + 64 * 1024;
+pub const MAX_LINE_BYTES: usize = warden_action::MAX_INPUT_BYTES + 64 * 1024;
 
 /// The hook's environment: paths in the payload are resolved in the agent's world, not the
 /// daemon's (which may run as another user).
