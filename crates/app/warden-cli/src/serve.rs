@@ -162,15 +162,33 @@ fn watch_homes(args: &ServeArgs) -> Result<Vec<PathBuf>> {
     Ok(out)
 }
 
+/// Logging to stderr, filtered by `WARDEN_LOG` (`warn`, `info,warden_daemon=debug`; default
+/// `info`). `Targets`, not `EnvFilter`: its directives need no regex engine, and `EnvFilter`'s
+/// pulls in a feature that makes every regex in the process build a full DFA at compile time,
+/// which more than doubled the cost of compiling the policy in each cold `check` and hook.
 fn init_tracing(json: bool) {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("WARDEN_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
-    if json {
-        builder.json().init();
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+    let spec = std::env::var("WARDEN_LOG").unwrap_or_default();
+    let filter: tracing_subscriber::filter::Targets = spec.parse().unwrap_or_else(|e| {
+        eprintln!("warden: WARDEN_LOG=`{spec}` is not a log filter ({e}); using `info`");
+        tracing_subscriber::filter::Targets::new().with_default(tracing::Level::INFO)
+    });
+    let filter = if spec.trim().is_empty() {
+        tracing_subscriber::filter::Targets::new().with_default(tracing::Level::INFO)
     } else {
-        builder.with_ansi(false).init();
+        filter
+    };
+    let fmt = tracing_subscriber::fmt::layer().with_writer(std::io::stderr);
+    if json {
+        tracing_subscriber::registry()
+            .with(fmt.json())
+            .with(filter)
+            .init();
+    } else {
+        tracing_subscriber::registry()
+            .with(fmt.with_ansi(false))
+            .with(filter)
+            .init();
     }
 }

@@ -45,8 +45,16 @@ pub struct Policy {
 pub(crate) struct LoadedFile {
     pub(crate) layer: Layer,
     pub(crate) text: SourceText,
-    pub(crate) locator: Locator,
+    /// Built on first use: only an error or a self-test report needs positions.
+    pub(crate) locator: std::sync::OnceLock<Locator>,
     pub(crate) spec: PolicyFile,
+}
+
+impl LoadedFile {
+    /// Where each key of the file is.
+    pub(crate) fn locator(&self) -> &Locator {
+        self.locator.get_or_init(|| Locator::new(&self.text.text))
+    }
 }
 
 /// One compiled rule.
@@ -93,16 +101,37 @@ pub(crate) enum Cond {
     Not(Box<Cond>),
 }
 
-/// A small glob set with its source patterns, for conditions that are not indexed.
+/// A small glob set with its source patterns, for conditions that are not indexed (built on
+/// first use, like [`FieldIndex`]).
 #[derive(Debug)]
 pub(crate) struct Globs {
-    pub(crate) set: GlobSet,
+    set: FieldIndex,
     pub(crate) patterns: Vec<String>,
 }
 
 impl Globs {
     pub(crate) fn is_match(&self, s: &str) -> bool {
         self.set.is_match(s)
+    }
+}
+
+impl Cond {
+    /// Build every glob set in this condition tree now.
+    fn warm(&self) {
+        match self {
+            Cond::Subcommand(g)
+            | Cond::Operand(g)
+            | Cond::AnyArg(g)
+            | Cond::StdinFrom(g)
+            | Cond::Via(g)
+            | Cond::Channel(g)
+            | Cond::Recipient(g)
+            | Cond::Target(g)
+            | Cond::Extension(g) => g.set.warm(),
+            Cond::All(items) | Cond::Any(items) => items.iter().for_each(Cond::warm),
+            Cond::Not(c) => c.warm(),
+            _ => {}
+        }
     }
 }
 
@@ -152,17 +181,97 @@ impl Field {
 #[derive(Debug)]
 pub(crate) struct Pred {
     pub(crate) field: Field,
-    pub(crate) matchers: Vec<(String, GlobMatcher)>,
+    pub(crate) matchers: Vec<(String, LazyGlob)>,
     /// For path predicates: each glob as a shape (and whether it is written from `~`), to
     /// decide whether a path *pattern* can name a file it matches.
     pub(crate) shapes: Vec<(String, bool, Shape)>,
 }
 
-/// One field's glob set, mapping each glob back to its predicate.
+/// One glob's own matcher, compiled on first use. The glob set finds candidate predicates; a
+/// predicate's own matchers run only when the set hit it, so a cold process deciding one action
+/// compiles the few it needs instead of every glob of the policy. Building a matcher from a
+/// parsed glob cannot fail, so compiling it late changes no verdict.
+#[derive(Debug)]
+pub(crate) struct LazyGlob {
+    glob: Glob,
+    matcher: std::sync::OnceLock<GlobMatcher>,
+}
+
+impl LazyGlob {
+    fn new(glob: Glob) -> Self {
+        LazyGlob {
+            glob,
+            matcher: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// Whether `v` matches the glob.
+    pub(crate) fn is_match(&self, v: impl AsRef<std::path::Path>) -> bool {
+        self.matcher
+            .get_or_init(|| self.glob.compile_matcher())
+            .is_match(v)
+    }
+
+    /// Compile now (a long-running monitor pays it at load, not on its first decisions).
+    pub(crate) fn warm(&self) {
+        let _ = self.matcher.get_or_init(|| self.glob.compile_matcher());
+    }
+}
+
+/// One field's glob set, mapping each glob back to its predicate. The set is built on first use
+/// (a cold process deciding one action builds only the fields that action has); a set that
+/// cannot be built (too large for the regex engine) falls back to each glob's own matcher,
+/// which gives the same matches, so the verdict never depends on it.
 #[derive(Debug, Default)]
 pub(crate) struct FieldIndex {
-    pub(crate) set: GlobSet,
+    globs: Vec<LazyGlob>,
+    set: std::sync::OnceLock<Option<GlobSet>>,
     pub(crate) pred_of: Vec<u32>,
+}
+
+impl FieldIndex {
+    fn set(&self) -> Option<&GlobSet> {
+        self.set
+            .get_or_init(|| {
+                let mut b = GlobSetBuilder::new();
+                for g in &self.globs {
+                    b.add(g.glob.clone());
+                }
+                b.build().ok()
+            })
+            .as_ref()
+    }
+
+    /// Whether any glob matches `s`.
+    pub(crate) fn is_match(&self, s: &str) -> bool {
+        match self.set() {
+            Some(set) => set.is_match(s),
+            None => self.globs.iter().any(|g| g.is_match(s)),
+        }
+    }
+
+    /// The indexes of the globs that match `s`, into `into` (cleared first).
+    pub(crate) fn matches_into(&self, s: &str, into: &mut Vec<usize>) {
+        match self.set() {
+            Some(set) => set.matches_into(s, into),
+            None => {
+                into.clear();
+                into.extend(
+                    self.globs
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, g)| g.is_match(s))
+                        .map(|(i, _)| i),
+                );
+            }
+        }
+    }
+
+    fn warm(&self) {
+        if self.set().is_none() {
+            self.globs.iter().for_each(LazyGlob::warm);
+        }
+    }
 }
 
 /// The indexes built over all rules.
@@ -182,12 +291,12 @@ pub(crate) struct Index {
 }
 
 struct IndexBuilder {
-    path_abs: (GlobSetBuilder, Vec<u32>),
-    path_home: (GlobSetBuilder, Vec<u32>),
-    program: (GlobSetBuilder, Vec<u32>),
-    host: (GlobSetBuilder, Vec<u32>),
-    tool: (GlobSetBuilder, Vec<u32>),
-    url: (GlobSetBuilder, Vec<u32>),
+    path_abs: (Vec<LazyGlob>, Vec<u32>),
+    path_home: (Vec<LazyGlob>, Vec<u32>),
+    program: (Vec<LazyGlob>, Vec<u32>),
+    host: (Vec<LazyGlob>, Vec<u32>),
+    tool: (Vec<LazyGlob>, Vec<u32>),
+    url: (Vec<LazyGlob>, Vec<u32>),
     preds: Vec<Pred>,
 }
 
@@ -238,7 +347,7 @@ struct Ctx<'a> {
 
 impl Ctx<'_> {
     fn err(&mut self, at: &str, message: String, help: Option<String>) {
-        let span = self.file.locator.span(at);
+        let span = self.file.locator().span(at);
         self.errors
             .push(self.file.text.invalid(span, message, help));
     }
@@ -272,24 +381,22 @@ impl Ctx<'_> {
 
     fn globs(&mut self, v: &OneOrMany<String>, at: &str) -> Globs {
         let items = self.items(v, at);
-        let mut b = GlobSetBuilder::new();
+        let mut globs = Vec::new();
         for (i, p) in &items {
             match glob(p, None) {
-                Ok(g) => {
-                    b.add(g);
-                }
+                Ok(g) => globs.push(LazyGlob::new(g)),
                 Err(e) => self.err(&format!("{at}[{i}]"), format!("bad glob `{p}`: {e}"), None),
             }
         }
-        let set = match b.build() {
-            Ok(set) => set,
-            Err(e) => {
-                self.err(at, format!("glob set does not build: {e}"), None);
-                GlobSet::empty()
-            }
-        };
         let patterns = items.into_iter().map(|(_, p)| p).collect();
-        Globs { set, patterns }
+        Globs {
+            set: FieldIndex {
+                globs,
+                set: std::sync::OnceLock::new(),
+                pred_of: Vec::new(),
+            },
+            patterns,
+        }
     }
 
     fn regex(&mut self, r: &str, at: &str) -> Option<Regex> {
@@ -324,7 +431,7 @@ impl Ctx<'_> {
 
 impl Default for IndexBuilder {
     fn default() -> Self {
-        let f = || (GlobSetBuilder::new(), Vec::new());
+        let f = || (Vec::new(), Vec::new());
         Self {
             path_abs: f(),
             path_home: f(),
@@ -378,7 +485,7 @@ impl IndexBuilder {
                 let home = pattern.starts_with('~');
                 shapes.push((raw.clone(), home, Shape::new(&pattern, Dialect::Rule)));
             }
-            matchers.push((raw, g.compile_matcher()));
+            matchers.push((raw, LazyGlob::new(g.clone())));
             let slot = match field {
                 Field::Path if pattern.starts_with('~') => &mut self.path_home,
                 Field::Path => &mut self.path_abs,
@@ -387,7 +494,7 @@ impl IndexBuilder {
                 Field::Tool => &mut self.tool,
                 Field::Url => &mut self.url,
             };
-            slot.0.add(g);
+            slot.0.push(LazyGlob::new(g));
             slot.1.push(id);
         }
         self.preds.push(Pred {
@@ -399,9 +506,10 @@ impl IndexBuilder {
     }
 
     fn finish(self, rules: &[Rule]) -> Result<Index, globset::Error> {
-        fn fi(p: (GlobSetBuilder, Vec<u32>)) -> Result<FieldIndex, globset::Error> {
+        fn fi(p: (Vec<LazyGlob>, Vec<u32>)) -> Result<FieldIndex, globset::Error> {
             Ok(FieldIndex {
-                set: p.0.build()?,
+                globs: p.0,
+                set: std::sync::OnceLock::new(),
                 pred_of: p.1,
             })
         }
@@ -694,25 +802,32 @@ pub(crate) fn parse(source: &PolicySource) -> Result<LoadedFile, PolicyError> {
             ),
         ));
     }
-    let (spec, locator): (PolicyFile, Locator) = if source.text.trim().is_empty() {
+    let locator = std::sync::OnceLock::new();
+    let spec: PolicyFile = if source.text.trim().is_empty() {
         // `PolicyFile::default()` has version 0; an empty file is an empty version-1 policy.
-        let empty = PolicyFile {
+        PolicyFile {
             version: 1,
             ..PolicyFile::default()
-        };
-        (empty, Locator::new(&source.text))
+        }
+    } else if source.layer == Layer::Baseline && source.text == crate::layers::BASELINE_YAML {
+        // The embedded baseline is ours and tested to parse: one typed parse of its JSON form
+        // (made from the YAML at build time), no depth guard; the YAML if that ever fails.
+        match serde_json::from_str(crate::layers::BASELINE_JSON) {
+            Ok(spec) => spec,
+            Err(_) => {
+                serde_yaml::from_str(&source.text).map_err(|e| yaml_error(&text, None, &e))?
+            }
+        }
     } else {
         // A generic parse first: its frames are small and serde_yaml stops it at 128 levels, so a
         // deeply nested document is refused before the typed parse could overflow the stack.
         serde_yaml::from_str::<serde_yaml::Value>(&source.text)
             .map_err(|e| yaml_error(&text, None, &e))?;
-        let locator = Locator::new(&source.text);
-        if let Some(at) = locator.too_deep(MAX_NESTING) {
+        let l = locator.get_or_init(|| Locator::new(&source.text));
+        if let Some(at) = l.too_deep(MAX_NESTING) {
             return Err(text.syntax(at, format!("policy nests deeper than {MAX_NESTING} levels")));
         }
-        let spec = serde_yaml::from_str(&source.text)
-            .map_err(|e| yaml_error(&text, Some(&locator), &e))?;
-        (spec, locator)
+        serde_yaml::from_str(&source.text).map_err(|e| yaml_error(&text, Some(l), &e))?
     };
     Ok(LoadedFile {
         layer: source.layer,
@@ -850,7 +965,7 @@ impl Policy {
                 {
                     Ok(g) => tools.push((g.compile_matcher(), t.clone())),
                     Err(e) => errors.push(file.text.invalid(
-                        file.locator.span(&format!("tools[{i}].name")),
+                        file.locator().span(&format!("tools[{i}].name")),
                         format!("bad tool glob `{}`: {e}", t.name),
                         None,
                     )),
@@ -902,6 +1017,30 @@ impl Policy {
     /// The effective mode.
     pub fn mode(&self) -> Mode {
         self.mode
+    }
+
+    /// Compile everything that is otherwise compiled on first use (each glob's own matcher):
+    /// a long-running monitor calls it once per load, so no decision pays it.
+    pub fn warm(&self) {
+        let ix = &self.index;
+        for f in [
+            &ix.path_abs,
+            &ix.path_home,
+            &ix.program,
+            &ix.host,
+            &ix.tool,
+            &ix.url,
+        ] {
+            f.warm();
+        }
+        for p in &self.index.preds {
+            for (_, m) in &p.matchers {
+                m.warm();
+            }
+        }
+        for r in &self.rules {
+            r.cond.warm();
+        }
     }
 
     /// Number of active rules.
@@ -1007,7 +1146,7 @@ fn check_layers(files: &[LoadedFile], errors: &mut Vec<PolicyError>) {
     for f in files {
         if f.spec.version != 1 {
             errors.push(f.text.invalid(
-                f.locator.span("version"),
+                f.locator().span("version"),
                 format!("policy format version {} is not supported", f.spec.version),
                 Some("this Warden reads `version: 1`".into()),
             ));
@@ -1029,7 +1168,7 @@ fn check_layers(files: &[LoadedFile], errors: &mut Vec<PolicyError>) {
                         }
                     };
                     if let Some(message) = why {
-                        errors.push(f.text.invalid(f.locator.span(&at), message, None));
+                        errors.push(f.text.invalid(f.locator().span(&at), message, None));
                     }
                 }
             }
@@ -1037,14 +1176,14 @@ fn check_layers(files: &[LoadedFile], errors: &mut Vec<PolicyError>) {
         if f.layer == Layer::Project {
             if !f.spec.disable.is_empty() {
                 errors.push(f.text.invalid(
-                    f.locator.span("disable"),
+                    f.locator().span("disable"),
                     "a project policy cannot disable rules".into(),
                     Some("a repository must not loosen your policy; put `disable:` in your user policy".into()),
                 ));
             }
             if !f.spec.lists.is_empty() {
                 errors.push(f.text.invalid(
-                    f.locator.span("lists"),
+                    f.locator().span("lists"),
                     "a project policy cannot extend lists (they are allow lists)".into(),
                     Some("add hosts or paths to lists in your user policy".into()),
                 ));
@@ -1053,21 +1192,21 @@ fn check_layers(files: &[LoadedFile], errors: &mut Vec<PolicyError>) {
                 || f.spec.sandbox_missing_layer == Some(crate::spec::MissingLayer::Run)
             {
                 errors.push(f.text.invalid(
-                    f.locator.span("sandbox"),
+                    f.locator().span("sandbox"),
                     "a project policy cannot weaken the sandbox".into(),
                     Some("set `sandbox:` in your user policy".into()),
                 ));
             }
             if f.spec.config_integrity.is_some() {
                 errors.push(f.text.invalid(
-                    f.locator.span("config_integrity"),
+                    f.locator().span("config_integrity"),
                     "a project policy cannot set `config_integrity`".into(),
                     Some("a repository must not decide how changes to agent settings are handled; set it in your user policy".into()),
                 ));
             }
             if matches!(f.spec.mode, Some(m) if m != Mode::Enforce) {
                 errors.push(f.text.invalid(
-                    f.locator.span("mode"),
+                    f.locator().span("mode"),
                     "a project policy cannot switch enforcement off".into(),
                     Some("set `mode:` in your user policy".into()),
                 ));
@@ -1076,7 +1215,7 @@ fn check_layers(files: &[LoadedFile], errors: &mut Vec<PolicyError>) {
             for (i, t) in f.spec.tools.iter().enumerate() {
                 if t.effect == Some(warden_action::ToolEffect::ReadOnly) {
                     errors.push(f.text.invalid(
-                        f.locator.span(&format!("tools[{i}].effect")),
+                        f.locator().span(&format!("tools[{i}].effect")),
                         "a project policy cannot declare a tool read-only".into(),
                         Some("declare read-only tools in your user policy".into()),
                     ));
@@ -1086,7 +1225,7 @@ fn check_layers(files: &[LoadedFile], errors: &mut Vec<PolicyError>) {
             for (i, r) in f.spec.rules.iter().enumerate() {
                 if r.decision == Decision::Modify {
                     errors.push(f.text.invalid(
-                        f.locator.span(&format!("rules[{i}].decision")),
+                        f.locator().span(&format!("rules[{i}].decision")),
                         "a project policy cannot rewrite tool input (`decision: modify`)".into(),
                         Some("a repository may only add restrictions (deny, ask); put modify rules in your user policy".into()),
                     ));
@@ -1097,13 +1236,13 @@ fn check_layers(files: &[LoadedFile], errors: &mut Vec<PolicyError>) {
             let at = format!("disable[{i}]");
             if managed.contains(id.as_str()) && f.layer != Layer::Managed {
                 errors.push(f.text.invalid(
-                    f.locator.span(&at),
+                    f.locator().span(&at),
                     format!("rule `{id}` is managed by your organisation and cannot be disabled"),
                     None,
                 ));
             } else if !all_ids.contains(id.as_str()) {
                 errors.push(f.text.invalid(
-                    f.locator.span(&at),
+                    f.locator().span(&at),
                     format!("`disable` names unknown rule `{id}`"),
                     Some("`warden policy explain --rules` lists every rule id".into()),
                 ));
@@ -1126,4 +1265,19 @@ pub(crate) fn merge_lists(files: &[&LoadedFile]) -> BTreeMap<String, Vec<String>
         }
     }
     lists
+}
+
+#[cfg(test)]
+mod baseline_json_tests {
+    #![allow(clippy::unwrap_used)]
+    use super::PolicyFile;
+
+    /// The JSON form a cold process parses is the YAML baseline, field for field.
+    #[test]
+    fn the_baseline_json_parses_to_the_same_policy_as_its_yaml() {
+        let from_json: PolicyFile = serde_json::from_str(crate::layers::BASELINE_JSON).unwrap();
+        let from_yaml: PolicyFile = serde_yaml::from_str(crate::layers::BASELINE_YAML).unwrap();
+        assert_eq!(format!("{from_json:?}"), format!("{from_yaml:?}"));
+        assert!(!from_yaml.rules.is_empty());
+    }
 }

@@ -229,7 +229,7 @@ impl Policy {
             if fi.pred_of.is_empty() {
                 return;
             }
-            fi.set.matches_into(s, scratch);
+            fi.matches_into(s, scratch);
             fired.extend(scratch.iter().filter_map(|g| fi.pred_of.get(*g).copied()));
         };
         match &action.op {

@@ -8,6 +8,8 @@ use crate::error::PolicyError;
 
 /// The built-in baseline policy, embedded in the binary.
 pub const BASELINE_YAML: &str = include_str!("../policy/baseline.yaml");
+/// The same baseline as JSON (converted at build time), which parses faster.
+pub(crate) const BASELINE_JSON: &str = include_str!(concat!(env!("OUT_DIR"), "/baseline.json"));
 
 /// A policy layer. Later layers are stronger: the managed layer cannot be weakened by the others.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]

@@ -113,7 +113,7 @@ impl Policy {
                 continue;
             };
             let rule_id = file.spec.rules.get(ri).map_or("", |r| r.id.as_str());
-            let span = file.locator.span(&format!("rules[{ri}].tests[{ti}]"));
+            let span = file.locator().span(&format!("rules[{ri}].tests[{ti}]"));
             let session: SessionFacts = test.session.clone().into_iter().collect();
             let (got, fired, message) = match test_actions(test, &env) {
                 Ok(actions) => {

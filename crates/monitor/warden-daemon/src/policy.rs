@@ -43,10 +43,17 @@ fn stamp(p: &Path) -> Option<SystemTime> {
     std::fs::metadata(p).and_then(|m| m.modified()).ok()
 }
 
+/// Load a policy and compile what it would otherwise compile on first use.
+fn load(loader: &dyn PolicyLoader, workspace: Option<&Path>) -> Result<Policy, String> {
+    let p = loader.load(workspace)?;
+    p.warm();
+    Ok(p)
+}
+
 impl Policies {
     /// Load the global policy; fails when it does not load (the daemon does not start).
     pub fn new(loader: Arc<dyn PolicyLoader>) -> Result<Self, String> {
-        let global = loader.load(None)?;
+        let global = load(&*loader, None)?;
         Ok(Policies {
             loader,
             global: ArcSwap::from_pointee(global),
@@ -66,7 +73,7 @@ impl Policies {
 
     /// Reload the global policy; on failure the current one stays and the error is returned.
     pub fn reload(&self) -> Result<usize, String> {
-        let p = self.loader.load(None)?;
+        let p = load(&*self.loader, None)?;
         let n = p.rule_count();
         self.global.store(Arc::new(p));
         if let Ok(mut m) = self.projects.lock() {
@@ -115,7 +122,7 @@ impl Policies {
             p.checked = now;
             return p.policy.clone().unwrap_or_else(|| Ok(self.global()));
         }
-        let policy = self.loader.load(Some(ws)).map(Arc::new);
+        let policy = load(&*self.loader, Some(ws)).map(Arc::new);
         if let Err(e) = &policy {
             tracing::error!(workspace = %ws.display(), error = %e, "project policy does not load; its actions are denied");
         }
