@@ -266,6 +266,10 @@ pub struct ServeArgs {
         conflicts_with = "watch_home"
     )]
     pub no_config_watch: bool,
+    /// Take each hook event's time from its payload's `timestamp` (ms) instead of the time it
+    /// arrives: for feeding recorded traces (the replay == live test). Refused in protected mode.
+    #[arg(long, hide = true)]
+    pub trust_event_time: bool,
     /// Policies.
     #[command(flatten)]
     pub policy: PolicyArgs,

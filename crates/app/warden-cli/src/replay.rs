@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use warden_action::PathEnv;
 use warden_adapters::trace::{EventKind, TraceEvent};
+use warden_engine::{Call, Engine};
 use warden_policy::{Decision, Policy, SessionFacts};
 
 use crate::cli::ReplayArgs;
@@ -138,10 +139,10 @@ struct Event {
 pub fn run(args: &ReplayArgs) -> Result<Code> {
     let policy = load::policy(&args.policy, Some(std::path::Path::new(TRACE_WORKSPACE)))?;
     let env = PathEnv::synthetic(TRACE_HOME, TRACE_WORKSPACE, Some(TRACE_WORKSPACE));
-    let mut sessions: Vec<(String, Vec<Event>)> = Vec::new();
+    let mut sessions: Vec<((usize, String), Vec<Event>)> = Vec::new();
     let mut index: HashMap<String, usize> = HashMap::new();
     let mut bad_lines = 0;
-    for file in &args.files {
+    for (file_index, file) in args.files.iter().enumerate() {
         let f = std::fs::File::open(file)
             .with_context(|| format!("cannot open `{}`", file.display()))?;
         for (n, line) in BufReader::new(f).split(b'\n').enumerate() {
@@ -165,7 +166,7 @@ pub fn run(args: &ReplayArgs) -> Result<Code> {
             let truth: Truth = serde_json::from_str(text).unwrap_or_default();
             let key = format!("{}\u{0}{}", file.display(), gate.session);
             let i = *index.entry(key).or_insert_with(|| {
-                sessions.push((gate.session.clone(), Vec::new()));
+                sessions.push(((file_index, gate.session.clone()), Vec::new()));
                 sessions.len() - 1
             });
             if let Some((_, events)) = sessions.get_mut(i) {
@@ -194,13 +195,16 @@ pub fn run(args: &ReplayArgs) -> Result<Code> {
         decision_ns: Vec::with_capacity(total_calls),
         session_ns: Vec::with_capacity(total_calls * 2),
     };
-    // Behaviour is learned per source (one "agent" per benchmark), across its sessions in
-    // order, on a synthetic clock of one second per call: traces carry no times.
-    let mut learned = Learned::default();
-    for (session, events) in &mut sessions {
+    // One engine for the whole replay, as one monitor for every session: behaviour is learned
+    // per agent (the session id's prefix) and workspace, across sessions in order, on a
+    // synthetic clock of one second per call (traces carry no times).
+    let engine = Engine::new();
+    let mut clock = ReplayClock::default();
+    for (file_session, events) in &mut sessions {
+        let session = &file_session.1;
         // Each session is followed from its first event: the user's task, the outside content
         // read, then each call judged with what came before it (never after).
-        let mut state = warden_session::Session::new();
+        let id = format!("{}#{session}", file_session.0);
         events.sort_by_key(|e| e.gate.step);
         let source = events
             .iter()
@@ -215,6 +219,7 @@ pub fn run(args: &ReplayArgs) -> Result<Code> {
             .unwrap_or_else(|| session.split('/').next().unwrap_or("unknown").to_string());
         let mut unsafe_session = false;
         let (mut some_deny, mut some_stop) = (false, false);
+        let mut last_call: Option<String> = None;
         for ev in events.iter() {
             let label = ev
                 .truth
@@ -226,27 +231,30 @@ pub fn run(args: &ReplayArgs) -> Result<Code> {
             match ev.gate.kind {
                 EventKind::UserPrompt => {
                     let t = Instant::now();
-                    state.user_prompt(text);
+                    engine.prompt(&id, text);
                     times.session_ns.push(t.elapsed().as_nanos() as u64);
                     continue;
                 }
                 EventKind::ToolResult => {
                     let t = Instant::now();
-                    state.tool_result(text);
+                    engine.result(&id, last_call.as_deref(), Some(text));
                     times.session_ns.push(t.elapsed().as_nanos() as u64);
                     continue;
                 }
                 EventKind::ToolCall => {}
             }
-            learned.key = warden_session::baseline::ProfileKey::new(source.clone(), "");
-            let (decision, rules, error) = decide(
+            let call_id = call_id(ev.gate.step);
+            let d = decide(
                 &policy,
                 &ev.gate,
                 &env,
-                &mut state,
-                &mut learned,
+                &engine,
+                (&id, &call_id),
+                &mut clock,
                 &mut times,
             );
+            last_call = Some(call_id);
+            let (decision, rules, error) = d;
             some_deny |= decision == Decision::Deny;
             some_stop |= matches!(decision, Decision::Deny | Decision::Ask);
             let rep = report.sources.entry(source.clone()).or_default();
@@ -302,68 +310,59 @@ struct Times {
     session_ns: Vec<u64>,
 }
 
-/// Behavioural baselines learned during a replay.
+/// The replay's clock: one second per call understood, from [`REPLAY_EPOCH_MS`].
 #[derive(Default)]
-struct Learned {
-    baselines: warden_session::baseline::Baselines,
-    key: warden_session::baseline::ProfileKey,
-    clock_ms: u64,
+pub struct ReplayClock {
+    calls: u64,
 }
 
+/// Where the replay's clock starts (any fixed time: only differences matter).
+pub const REPLAY_EPOCH_MS: u64 = 1_700_000_000_000;
+
+impl ReplayClock {
+    /// The time of the next call.
+    pub fn tick(&mut self) -> u64 {
+        self.calls += 1;
+        REPLAY_EPOCH_MS + self.calls * 1000
+    }
+}
+
+/// The id a replayed call is known by (its results name it).
+pub fn call_id(step: u64) -> String {
+    format!("call-{step}")
+}
+
+/// Lower a call (with the scripts its session wrote) and decide it with the engine; the trace
+/// goes on as recorded, so the engine then learns what was decided.
 fn decide(
     policy: &Policy,
     ev: &TraceEvent,
     env: &PathEnv,
-    state: &mut warden_session::Session,
-    learned: &mut Learned,
+    engine: &Engine,
+    (session, call_id): (&str, &str),
+    clock: &mut ReplayClock,
     times: &mut Times,
 ) -> (Decision, Vec<String>, Option<String>) {
     let start = Instant::now();
-    // Scripts the agent wrote earlier in the session stand in for files the synthetic machine
-    // does not have (`sh run.sh` after `cat > run.sh <<EOF`).
-    let with_scripts;
-    let env = if state.scripts().is_empty() {
-        env
-    } else {
-        with_scripts = PathEnv {
-            scripts: state.scripts().clone(),
-            ..env.clone()
-        };
-        &with_scripts
-    };
+    let with_scripts = engine.path_env(Some(session), env);
+    let env = with_scripts.as_ref().unwrap_or(env);
     let lowered = ev.lower(env);
     let lowered_at = Instant::now();
     let result = match lowered {
         Ok(mut l) => {
-            policy.classify(&mut l.actions);
-            let decl = ev.tool.as_deref().and_then(|t| policy.tool(t));
-            let hints = warden_session::CallHints {
-                destinations: decl.map(|d| d.destinations.as_slice()).unwrap_or_default(),
-                private: decl.is_some_and(|d| d.private),
+            Engine::classify(policy, &mut l);
+            let at_ms = clock.tick();
+            let call = Call {
+                session: Some(session),
+                tool_use_id: Some(call_id),
+                at_ms,
+                lowered: &l,
+                env,
             };
-            let t = Instant::now();
-            let mut facts: SessionFacts =
-                state.facts_with(l.tool_input.as_ref(), &l.actions, &hints);
-            learned.clock_ms += 1000;
-            let dev = learned
-                .baselines
-                .score(&learned.key, &l.actions, learned.clock_ms);
-            facts.extend(dev.facts());
-            let mut spent = t.elapsed();
-            let v = policy.evaluate(&l.actions, &facts);
+            let gated = engine.gate(policy, &call, &SessionFacts::new());
+            let v = gated.verdict;
             let rules = v.rules.iter().map(|r| r.rule.clone()).collect();
-            // The trace goes on as recorded, whatever we decided: the call ran. Only calls we
-            // allowed teach the baseline, as in the monitor.
-            let t = Instant::now();
-            state.observe_call_with(ev.tool.as_deref(), &l.actions, &hints);
-            remember_scripts(state, ev, env);
-            if v.decision == Decision::Allow {
-                learned
-                    .baselines
-                    .observe(&learned.key, &l.actions, learned.clock_ms);
-            }
-            spent += t.elapsed();
-            times.session_ns.push(spent.as_nanos() as u64);
+            engine.learn(policy, &call, v.decision);
             (v.decision, rules, None)
         }
         // Fail closed: an input the adapter cannot read is denied.
@@ -377,26 +376,6 @@ fn decide(
         .decision_ns
         .push(end.duration_since(start).as_nanos() as u64);
     result
-}
-
-/// Remember the whole texts of files the call wrote (after the session forgot what they held).
-fn remember_scripts(state: &mut warden_session::Session, ev: &TraceEvent, env: &PathEnv) {
-    let (Some(tool), Some(args)) = (ev.tool.as_deref(), ev.args.as_ref()) else {
-        return;
-    };
-    for w in warden_adapters::scripts::written(tool, args, env) {
-        match w {
-            warden_adapters::scripts::Written::Whole { path, text } => {
-                state.remember_script(&path, &text);
-            }
-            warden_adapters::scripts::Written::Edit {
-                path,
-                old,
-                new,
-                all,
-            } => state.edit_script(&path, &old, &new, all),
-        }
-    }
 }
 
 fn progress(quiet: bool, len: u64) -> Option<indicatif::ProgressBar> {

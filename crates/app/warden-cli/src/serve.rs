@@ -114,6 +114,12 @@ pub fn run(args: ServeArgs) -> Result<Code> {
         }),
         None => None,
     };
+    if args.trust_event_time && config.protected {
+        anyhow::bail!(
+            "--trust-event-time lets a client set the baselines' clock: refused in protected mode"
+        );
+    }
+    config.event_time = args.trust_event_time;
     init_tracing(args.log_json);
     // Every detector is built now: one that cannot be built stops the monitor here instead of
     // leaving a gap later.

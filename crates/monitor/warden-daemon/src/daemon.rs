@@ -61,6 +61,10 @@ pub struct Config {
     pub watch_homes: Vec<PathBuf>,
     /// Where records are exported as OpenTelemetry (OTLP/HTTP), if anywhere.
     pub otlp: Option<crate::otlp::OtlpConfig>,
+    /// Take each hook event's time from its payload's `timestamp` (milliseconds) instead of the
+    /// time it was received: for feeding recorded traces, so that they are decided as replayed.
+    /// A client that can set it can spread a burst over invented time: never in production.
+    pub event_time: bool,
 }
 
 impl Config {
@@ -85,6 +89,7 @@ impl Config {
             notify: crate::notify::NotifyConfig::default(),
             watch_homes: Vec::new(),
             otlp: None,
+            event_time: false,
         }
     }
 
@@ -137,33 +142,18 @@ pub struct Daemon {
     pub(crate) notifier: std::sync::OnceLock<Arc<crate::notify::Notifier>>,
     /// The OpenTelemetry exporter's progress, when it runs.
     pub(crate) otlp: std::sync::OnceLock<Arc<std::sync::Mutex<crate::otlp::OtlpStatus>>>,
+    /// The decision engine: session analysis, baselines, gate and learning.
+    pub(crate) engine: warden_engine::Engine,
 }
 
 use crate::follow::text_of;
-use warden_session::baseline::ProfileKey;
 
-/// Now, in milliseconds, for the baselines' clock.
-fn now_u64() -> u64 {
+/// Now, in milliseconds: the time of an event the monitor receives (the engine reads no clock).
+pub(crate) fn now_u64() -> u64 {
     u64::try_from(now_ms()).unwrap_or(0)
 }
 
-/// The text the agent is shown: the reason, the rules, and what to do instead.
-pub fn message(v: &Verdict) -> String {
-    let rules: Vec<&str> = v
-        .rules
-        .iter()
-        .filter(|r| r.decision == v.policy_decision)
-        .map(|r| r.rule.as_str())
-        .collect();
-    let mut s = format!("Warden: {}", v.reason);
-    if !rules.is_empty() {
-        s.push_str(&format!(" [{}]", rules.join(", ")));
-    }
-    if let Some(g) = &v.guidance {
-        s.push_str(&format!(". {g}"));
-    }
-    s
-}
+pub use warden_engine::message;
 
 /// The fingerprint of an action for approvals: the tool and the normalised actions, without who
 /// performs them (so a grant covers the same action, whoever asks again).
@@ -239,6 +229,25 @@ pub(crate) struct Ctx {
     /// itself (`bypassPermissions`, `acceptEdits`, `dontAsk`...): an ask handed to that prompt
     /// reaches nobody.
     pub(crate) unattended: Option<String>,
+    /// When the event happened, in milliseconds: the engine's clock.
+    pub(crate) at_ms: u64,
+}
+
+impl Ctx {
+    /// The engine's view of a call in this context.
+    pub(crate) fn call<'a>(
+        &'a self,
+        lowered: &'a Lowered,
+        env: &'a PathEnv,
+    ) -> warden_engine::Call<'a> {
+        warden_engine::Call {
+            session: self.session.as_deref(),
+            tool_use_id: self.tool_use_id.as_deref(),
+            at_ms: self.at_ms,
+            lowered,
+            env,
+        }
+    }
 }
 
 /// The permission mode of a hook payload when the agent's own prompt cannot be trusted to
@@ -286,8 +295,10 @@ impl Daemon {
         state: State,
         writer: Writer,
         guard: Option<crate::config::ConfigGuard>,
+        engine: warden_engine::Engine,
     ) -> Self {
         Daemon {
+            engine,
             config,
             policies,
             state: Mutex::new(state),
@@ -298,6 +309,21 @@ impl Daemon {
             notifier: std::sync::OnceLock::new(),
             otlp: std::sync::OnceLock::new(),
         }
+    }
+
+    /// When a hook event happened: when the monitor received it, or, when configured to trust
+    /// the client's clock (`--event-time`, for feeding recorded traces), the payload's
+    /// `timestamp` in milliseconds. Off by default: a client that sets the clock could spread a
+    /// burst over invented hours.
+    fn event_time(&self, payload: &Value) -> u64 {
+        let now = now_u64();
+        if !self.config.event_time {
+            return now;
+        }
+        payload
+            .get("timestamp")
+            .and_then(Value::as_u64)
+            .unwrap_or(now)
     }
 
     pub(crate) fn state(&self) -> MutexGuard<'_, State> {
@@ -396,6 +422,7 @@ impl Daemon {
             subagent,
             tool_use_id: p.tool_use_id.clone(),
             unattended: unattended_mode(&payload),
+            at_ms: self.event_time(&payload),
         };
         let workspace = env.workspace.clone().or_else(|| p.cwd.clone());
         if let (Some(g), Some(w)) = (self.guard.as_ref(), workspace.as_deref()) {
@@ -408,12 +435,18 @@ impl Daemon {
                     warden_adapters::openclaw::AGENT => Format::OpenClaw,
                     _ => Format::ClaudeCode,
                 };
-                let penv = path_env(&env, p.cwd.as_deref());
+                let base = path_env(&env, p.cwd.as_deref());
+                // Scripts the session wrote are judged by what they hold.
+                let penv = self
+                    .engine
+                    .path_env(ctx.session.as_deref(), &base)
+                    .unwrap_or(base);
                 let lowered = warden_adapters::lower(&payload, Some(format), &penv)
                     .map_err(|e| e.to_string());
                 let policy = self.policies.for_workspace(workspace.as_deref());
                 let extra = self.tool_facts(&p, &penv, workspace.as_deref()).await;
-                self.gate_with(&ctx, lowered, policy, pending, &extra).await
+                self.gate_with(&ctx, lowered, policy, pending, &extra, &penv)
+                    .await
             }
             "ConfigChange" => {
                 let target = ["file_path", "config_path", "path", "source", "scope"]
@@ -439,7 +472,7 @@ impl Daemon {
                     tool_input: None,
                 };
                 let policy = self.policies.for_workspace(workspace.as_deref());
-                self.gate_with(&ctx, Ok(lowered), policy, pending, &facts)
+                self.gate_with(&ctx, Ok(lowered), policy, pending, &facts, &penv)
                     .await
             }
             _ => {
@@ -458,14 +491,15 @@ impl Daemon {
                     if event == "UserPromptSubmit" {
                         self.end_turn(&session);
                     }
-                    if let Some(text) = text {
-                        let mut st = self.state();
-                        let s = st.session_mut(session);
-                        if event == "UserPromptSubmit" {
-                            s.user_prompt(&text);
-                        } else {
-                            s.tool_result(&text);
+                    if event == "UserPromptSubmit" {
+                        if let Some(text) = &text {
+                            self.engine.prompt(&session, text);
                         }
+                    } else if event == "PostToolUse" {
+                        // The call ran: the engine learns it (if it had not been allowed) and
+                        // the outside content it returned.
+                        self.engine
+                            .result(&session, p.tool_use_id.as_deref(), text.as_deref());
                     }
                 }
                 match event.as_str() {
@@ -564,19 +598,10 @@ impl Daemon {
             subagent: None,
             unattended: None,
             tool_use_id: None,
+            at_ms: now_u64(),
         };
         let policy = self.policies.for_workspace(penv.workspace.as_deref());
-        self.gate(&ctx, lowered, policy, None).await
-    }
-
-    async fn gate(
-        &self,
-        ctx: &Ctx,
-        lowered: Result<Lowered, String>,
-        policy: Result<Arc<Policy>, String>,
-        pending: Option<&mpsc::Sender<Response>>,
-    ) -> Response {
-        self.gate_with(ctx, lowered, policy, pending, &SessionFacts::new())
+        self.gate_with(&ctx, lowered, policy, None, &SessionFacts::new(), &penv)
             .await
     }
 
@@ -589,6 +614,7 @@ impl Daemon {
         policy: Result<Arc<Policy>, String>,
         pending: Option<&mpsc::Sender<Response>>,
         extra: &SessionFacts,
+        penv: &PathEnv,
     ) -> Response {
         let base = json!({
             "event": ctx.event, "agent": ctx.agent, "subagent": ctx.subagent, "tool_use_id": ctx.tool_use_id,
@@ -597,7 +623,7 @@ impl Daemon {
             Ok(mut l) => {
                 // What the user declared about a tool beats what its name suggests.
                 if let Ok(p) = &policy {
-                    p.classify(&mut l.actions);
+                    warden_engine::Engine::classify(p, &mut l);
                 }
                 l
             }
@@ -631,39 +657,8 @@ impl Daemon {
         } else {
             match &policy {
                 Ok(p) => {
-                    let decl = lowered.tool.as_deref().and_then(|t| p.tool(t));
-                    let hints = warden_session::CallHints {
-                        destinations: decl.map(|d| d.destinations.as_slice()).unwrap_or_default(),
-                        private: decl.is_some_and(|d| d.private),
-                    };
-                    let mut own: SessionFacts = {
-                        let mut st = self.state();
-                        let mut f = ctx
-                            .session
-                            .as_deref()
-                            .and_then(|id| st.sessions.get(id))
-                            .map(|s| {
-                                s.facts_with(lowered.tool_input.as_ref(), &lowered.actions, &hints)
-                            })
-                            .unwrap_or_default();
-                        if let Some(first) = lowered.actions.first() {
-                            let key = ProfileKey::of(first);
-                            let dev = st.baselines.score(&key, &lowered.actions, now_u64());
-                            f.extend(dev.facts());
-                            // Shown by `warden status` whatever the decision.
-                            st.baselines.record_score(&key, &dev);
-                        }
-                        f
-                    };
-                    own.retain(|_, v| !v.is_null());
-                    let facts = if extra.is_empty() {
-                        own
-                    } else {
-                        let mut f = extra.clone();
-                        f.extend(own);
-                        f
-                    };
-                    p.evaluate(&lowered.actions, &facts)
+                    let call = ctx.call(&lowered, penv);
+                    self.engine.gate(p, &call, extra).verdict
                 }
                 Err(e) => Verdict::failed(
                     Decision::Deny,
@@ -744,8 +739,8 @@ impl Daemon {
             body: "{}".into(),
         });
         let written = self.write(vec![rec], Vec::new()).await;
-        if written.is_ok() && matches!(decision, Decision::Allow | Decision::Modify) {
-            self.learn(ctx, &lowered, policy.as_ref().ok());
+        if written.is_ok() {
+            self.learn(ctx, &lowered, policy.as_ref().ok(), decision, penv);
         }
         match written {
             Ok(seqs) => Response::Answer(Answer {
@@ -767,42 +762,39 @@ impl Daemon {
         }
     }
 
-    /// An allowed call ran: the session remembers what it read, and the baseline learns what
-    /// this agent does here. Only allowed calls teach, so denied retries cannot train it.
-    fn learn(&self, ctx: &Ctx, lowered: &Lowered, policy: Option<&Arc<Policy>>) {
+    /// A call was decided (and the decision recorded): the engine learns from it (only allowed
+    /// calls teach the baseline; a call not allowed is held until its result shows it ran).
+    fn learn(
+        &self,
+        ctx: &Ctx,
+        lowered: &Lowered,
+        policy: Option<&Arc<Policy>>,
+        decision: Decision,
+        penv: &PathEnv,
+    ) {
+        if let Some(p) = policy {
+            self.engine.learn(p, &ctx.call(lowered, penv), decision);
+        }
+        if !matches!(decision, Decision::Allow | Decision::Modify) {
+            return;
+        }
         self.note_skill(
             ctx.session.as_deref(),
             lowered.tool.as_deref(),
             lowered.tool_input.as_ref(),
         );
-        let Some(first) = lowered.actions.first() else {
-            return;
-        };
-        let private = policy
-            .and_then(|p| lowered.tool.as_deref().and_then(|t| p.tool(t)))
-            .is_some_and(|d| d.private);
-        let hints = warden_session::CallHints {
-            destinations: &[],
-            private,
-        };
-        let key = ProfileKey::of(first);
-        let mut st = self.state();
         if let Some(cmd) = lowered
             .tool_input
             .as_ref()
             .and_then(|i| i.get("command"))
             .and_then(Value::as_str)
         {
-            st.remember_shell(ctx.session.clone(), ctx.tool_use_id.clone(), cmd, now_ms());
-        }
-        // Scored (and the score recorded) when the call was gated; here it only teaches.
-        st.baselines.observe(&key, &lowered.actions, now_u64());
-        if let Some(s) = ctx
-            .session
-            .as_deref()
-            .and_then(|id| st.sessions.get_mut(id))
-        {
-            s.observe_call_with(lowered.tool.as_deref(), &lowered.actions, &hints);
+            self.state().remember_shell(
+                ctx.session.clone(),
+                ctx.tool_use_id.clone(),
+                cmd,
+                now_ms(),
+            );
         }
     }
 
@@ -1150,11 +1142,11 @@ impl Daemon {
             "pending_approvals": st.pending.len(),
             "config_integrity": self.guard.as_ref().map(crate::config::ConfigGuard::summary),
             "grants": st.grants.len(),
-            "sessions_followed": st.sessions.len(),
+            "sessions_followed": self.engine.sessions(),
             "kernel_refusals": self.kernel_status(),
             "otlp": self.otlp.get().map(|s| crate::otlp::status_json(s)),
             "rebuilt_from_log": st.rebuilt,
-            "baselines": st.baselines.keys().map(|k| st.baselines.summary(k)).collect::<Vec<_>>(),
+            "baselines": self.engine.baselines(),
         })
     }
 }

@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use serde_json::Value;
 use warden_action::Action;
 use warden_audit::rusqlite::{self, Connection};
-use warden_session::baseline::{Baselines, ProfileKey};
+use warden_session::baseline::ProfileKey;
 use warden_session::Session;
 
 /// How far back behaviour is learned from.
@@ -39,7 +39,7 @@ pub(crate) fn rebuild(
     conn: &Connection,
     now_ms: i64,
     sessions: &mut HashMap<String, Session>,
-    baselines: &mut Baselines,
+    learn: &mut dyn FnMut(&ProfileKey, &[Action], u64),
     lineage: &HashMap<String, String>,
 ) -> rusqlite::Result<Rebuilt> {
     let mut out = Rebuilt::default();
@@ -89,7 +89,7 @@ pub(crate) fn rebuild(
                 let Some(first) = actions.first() else {
                     continue;
                 };
-                baselines.observe(&ProfileKey::of(first), &actions, ms(time));
+                learn(&ProfileKey::of(first), &actions, ms(time));
                 out.learned += 1;
                 if let (true, Some(s)) = (recent, root) {
                     let tool = body.get("tool").and_then(Value::as_str);
@@ -171,6 +171,7 @@ mod tests {
     use super::*;
     use serde_json::json;
     use warden_audit::{AuditLog, Kind, NewRecord};
+    use warden_session::baseline::Baselines;
 
     fn rec(kind: Kind, session: &str, body: Value) -> NewRecord {
         NewRecord::new(kind, Some(session.into()), &body).unwrap()
@@ -197,7 +198,7 @@ mod tests {
             log.conn(),
             warden_audit::now_ms(),
             &mut sessions,
-            &mut baselines,
+            &mut |k, a, t| baselines.observe(k, a, t),
             &HashMap::new(),
         )
         .unwrap();
@@ -236,7 +237,7 @@ mod tests {
             log.conn(),
             later,
             &mut sessions,
-            &mut baselines,
+            &mut |k, a, t| baselines.observe(k, a, t),
             &HashMap::new(),
         )
         .unwrap();

@@ -96,9 +96,10 @@ impl Daemon {
             subagent: None,
             tool_use_id: None,
             unattended: None,
+            at_ms: crate::daemon::now_u64(),
         };
         let policy = self.policies.for_workspace(penv.workspace.as_deref());
-        self.gate_with(&ctx, Ok(lowered), policy, pending, &call.facts)
+        self.gate_with(&ctx, Ok(lowered), policy, pending, &call.facts, &penv)
             .await
     }
 
@@ -114,7 +115,7 @@ impl Daemon {
         let session = self.state().root(session.as_deref());
         if let Some(id) = session.clone() {
             let text = result_text(content);
-            self.state().session_mut(id).tool_result(&text);
+            self.engine.result(&id, None, Some(&text));
         }
         let body = json!({
             "event": "McpResult", "agent": MCP_AGENT, "server": server, "tool": mcp_tool(server, tool),

@@ -135,13 +135,12 @@ impl Daemon {
             if let (Some(p), false) = (pid, known) {
                 st.remember_sandbox_call(p, root.clone(), tool_use_id.clone());
             }
-            if let Some(id) = &root {
-                if !denied.is_empty() {
-                    st.session_mut(id.clone()).record_sandbox_denied(&denied);
-                }
-            }
             (root, tool_use_id, attributed)
         };
+        if let (Some(id), false) = (&session, denied.is_empty()) {
+            self.engine
+                .with_session(id, |s| s.record_sandbox_denied(&denied));
+        }
         let started = r.report.get("phase").and_then(Value::as_str) == Some("started");
         let event = match (denied.is_empty(), started) {
             (false, _) => "SandboxDenied",
@@ -173,8 +172,8 @@ impl Daemon {
             .map(|r| r.describe().chars().take(512).collect())
             .collect();
         if let Some(id) = &session {
-            let mut st = self.state();
-            st.session_mut(id.clone()).record_sandbox_denied(&words);
+            self.engine
+                .with_session(id, |s| s.record_sandbox_denied(&words));
         }
         let rec = json!({
             "event": "SandboxObserved", "agent": SANDBOX_AGENT, "tool_use_id": tool_use_id,
@@ -232,6 +231,7 @@ impl Daemon {
             subagent: None,
             tool_use_id: tool_use_id.clone(),
             unattended: None,
+            at_ms: crate::daemon::now_u64(),
         };
         let (grant, denied) = {
             let st = self.state();

@@ -48,14 +48,19 @@ pub async fn serve(config: Config, loader: Arc<dyn PolicyLoader>) -> Result<(), 
         .map_err(warden_audit::AuditError::from)?;
     let mut state = State::load(log.conn(), now_ms()).map_err(warden_audit::AuditError::from)?;
     // Session analysis and baselines survive a restart: they are rebuilt from the log.
+    let engine = warden_engine::Engine::new();
+    let mut sessions = std::collections::HashMap::new();
     let rebuilt = crate::follow::rebuild(
         log.conn(),
         now_ms(),
-        &mut state.sessions,
-        &mut state.baselines,
+        &mut sessions,
+        &mut |key, actions, at| engine.observe_baseline(key, actions, at),
         &state.lineage,
     )
     .map_err(warden_audit::AuditError::from)?;
+    for (id, s) in sessions {
+        engine.with_session(&id, |x| *x = s);
+    }
     tracing::info!(
         records = rebuilt.records,
         sessions = rebuilt.sessions,
@@ -74,7 +79,14 @@ pub async fn serve(config: Config, loader: Arc<dyn PolicyLoader>) -> Result<(), 
             config.watch_homes.clone(),
         )?)
     };
-    let daemon = Arc::new(Daemon::new(config.clone(), policies, state, writer, guard));
+    let daemon = Arc::new(Daemon::new(
+        config.clone(),
+        policies,
+        state,
+        writer,
+        guard,
+        engine,
+    ));
     if config.notify.enabled() {
         let mut notify = config.notify.clone();
         if notify.link_base.is_none() {

@@ -66,12 +66,6 @@ pub(crate) struct State {
     pub answered: Vec<ApprovalView>,
     /// Subagent (or child session) id -> parent session.
     pub lineage: HashMap<String, String>,
-    /// Session analysis (the user's task, outside content read), by session. Rebuilt from the
-    /// audit log at start (see [`crate::follow`]).
-    pub sessions: HashMap<String, warden_session::Session>,
-    /// Behavioural baselines per agent and workspace, learned from allowed actions and rebuilt
-    /// from the audit log at start.
-    pub baselines: warden_session::baseline::Baselines,
     /// What the start-up rebuild read, for `warden status`.
     pub rebuilt: Option<crate::follow::Rebuilt>,
     /// Recent allowed shell commands, newest last: a sandbox report that names no session is
@@ -164,9 +158,6 @@ impl State {
     }
 }
 
-/// How many sessions' analysis state is kept; the oldest-looking is dropped beyond it.
-pub(crate) const SESSIONS_KEPT: usize = 10_000;
-
 /// How many answered approvals are kept for `approvals list --all`.
 pub(crate) const ANSWERED_KEPT: usize = 1000;
 
@@ -196,17 +187,6 @@ impl State {
             st.grants.push(g?);
         }
         Ok(st)
-    }
-
-    /// The analysis state of session `id`, created if new; beyond [`SESSIONS_KEPT`] another
-    /// session's state is dropped first, so a flood of session ids cannot exhaust memory.
-    pub(crate) fn session_mut(&mut self, id: String) -> &mut warden_session::Session {
-        if self.sessions.len() >= SESSIONS_KEPT && !self.sessions.contains_key(&id) {
-            if let Some(k) = self.sessions.keys().next().cloned() {
-                self.sessions.remove(&k);
-            }
-        }
-        self.sessions.entry(id).or_default()
     }
 
     /// The session an id belongs to, following subagent lineage to the root.
