@@ -66,6 +66,16 @@ pub const FACTS: &[FactInfo] = &[
         Bool,
         "outside content carrying instructions to the model was read",
     ),
+    fact(
+        "prompt_injected",
+        Bool,
+        "a user turn carried injected instructions after its request",
+    ),
+    fact(
+        "args_injection",
+        Bool,
+        "the call's arguments carry injected instructions the user did not write",
+    ),
     fact("side_effect", Bool, "the call changes something"),
     fact("sends_data", Bool, "the call carries data outward"),
     fact(

@@ -10,10 +10,13 @@
 pub mod baseline;
 mod drift;
 mod pii;
+mod prompt;
+mod values;
 
 use std::collections::BTreeMap;
 
 use serde_json::Value;
+use values::{collect_leaves, collect_text, collect_values, destinations};
 use warden_action::{name_words, verb_words, Action, Operation, ToolEffect};
 
 pub use drift::{CallView, Drift, DriftJudge};
@@ -58,6 +61,35 @@ impl Doc {
     }
 }
 
+impl Doc {
+    /// Where `word` occurs as a whole word: (inside an injected range, outside any).
+    fn find_word(&self, word: &str) -> (bool, bool) {
+        let (mut inside, mut outside) = (false, false);
+        let bytes = self.text.as_bytes();
+        for (at, _) in self.text.match_indices(word) {
+            let before = at.checked_sub(1).and_then(|i| bytes.get(i));
+            let after = bytes.get(at + word.len());
+            let bounded = |b: Option<&u8>| b.is_none_or(|c| !c.is_ascii_alphanumeric());
+            if !(bounded(before) && bounded(after)) {
+                continue;
+            }
+            if self.injected.iter().any(|(a, b)| at >= *a && at < *b) {
+                inside = true;
+            } else {
+                outside = true;
+            }
+        }
+        (inside, outside)
+    }
+}
+
+/// Whether a leaf value (lowercased) reads as an identifier (one token with a digit, an
+/// underscore, a dot or a hyphen) rather than a word or a phrase of prose.
+fn is_identifier(v: &str) -> bool {
+    !v.contains(char::is_whitespace)
+        && (v.chars().any(|c| c.is_ascii_digit() || c == '_') || v.contains('.') || v.contains('-'))
+}
+
 /// What the policy declares about the tool being called (`tools:` in a policy file).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct CallHints<'a> {
@@ -82,6 +114,8 @@ pub struct Session {
     sandbox_denied: Vec<String>,
     /// Files the agent wrote with known text, for commands that later run them (bounded).
     scripts: warden_action::ScriptMemory,
+    /// Whether a user turn carried injected instructions after its request.
+    prompt_injected: bool,
 }
 
 /// How many sandbox refusals a session keeps.
@@ -160,10 +194,18 @@ impl Session {
     }
 
     /// The user said something: it is trusted and names what the task needs.
+    ///
+    /// A turn that carries injected instructions after its request (a compromised orchestrator,
+    /// a poisoned conversation) is trusted up to the first cue; the rest is outside content.
     pub fn user_prompt(&mut self, text: &str) {
+        let (request, planted) = prompt::split_user_turn(text);
         self.task.push('\n');
-        self.task.push_str(&text.to_ascii_lowercase());
+        self.task.push_str(&request.to_ascii_lowercase());
         self.intent = drift::Task::from_text(&self.task);
+        if let Some(rest) = planted {
+            self.prompt_injected = true;
+            self.tool_result(rest);
+        }
     }
 
     /// A call ran (or is taken to have run): remember whether it read private data or secrets.
@@ -289,6 +331,17 @@ impl Session {
         self.sandbox_denied.drain(..over);
     }
 
+    /// Whether `needle` occurs inside injected text and nowhere else the agent read.
+    fn only_injected(&self, needle: &str) -> bool {
+        let (mut inside, mut outside) = (false, false);
+        for d in &self.docs {
+            let (i, o) = d.find(needle);
+            inside |= i;
+            outside |= o;
+        }
+        inside && !outside
+    }
+
     /// Whether any content read so far carries injected instructions.
     pub fn injection_seen(&self) -> bool {
         self.docs.iter().any(|d| !d.injected.is_empty())
@@ -309,6 +362,10 @@ impl Session {
         let mut f = Facts::new();
         f.insert("untrusted_seen".into(), Value::Bool(!self.docs.is_empty()));
         f.insert("injection_seen".into(), Value::Bool(self.injection_seen()));
+        f.insert("prompt_injected".into(), Value::Bool(self.prompt_injected));
+        // The call passes injected instructions on (as a message, a name, a query).
+        let carries = args.is_some_and(|a| prompt::args_carry_injection(a, &self.task));
+        f.insert("args_injection".into(), Value::Bool(carries));
         if !self.sandbox_denied.is_empty() {
             f.insert(
                 "sandbox_denied".into(),
@@ -375,6 +432,16 @@ impl Session {
                     .filter(|v| !self.task.contains(v.as_str()))
                     .filter(|v| self.docs.iter().any(|d| d.text.contains(v.as_str())))
                     .count();
+                // An identifier (a device, a document, a channel) that only injected text
+                // names: the call carries out the injected goal even without a destination.
+                for v in leaves.iter().filter(|v| is_identifier(v)) {
+                    if !self.task.contains(v.as_str())
+                        && self.only_injected(v)
+                        && !from_injection.iter().any(|x| x.eq_ignore_ascii_case(v))
+                    {
+                        from_injection.push(v.clone());
+                    }
+                }
                 let view = CallView {
                     tool: &tool,
                     verbs: &verbs,
@@ -383,9 +450,12 @@ impl Session {
                     untrusted_seen: !self.docs.is_empty(),
                     injection_seen: self.injection_seen(),
                 };
-                let d = drift::score(&self.intent, &view, |w| {
-                    self.docs.iter().any(|doc| doc.text.contains(w))
-                });
+                let d = drift::score(
+                    &self.intent,
+                    &view,
+                    |w| self.docs.iter().any(|doc| doc.text.contains(w)),
+                    |w| self.docs.iter().any(|doc| doc.find_word(w).0),
+                );
                 f.insert("drift".into(), Value::from(d.score));
                 f.insert("task_aligned".into(), Value::Bool(d.aligned));
                 f.insert("task_delegated".into(), Value::Bool(d.delegated));
@@ -495,31 +565,6 @@ fn acts_outside(actions: &[Action]) -> bool {
     })
 }
 
-/// Every string in the arguments.
-fn collect_text<'a>(v: &'a Value, out: &mut Vec<&'a str>) {
-    match v {
-        Value::String(s) => out.push(s),
-        Value::Array(items) => items.iter().for_each(|i| collect_text(i, out)),
-        Value::Object(map) => map.values().for_each(|i| collect_text(i, out)),
-        Value::Number(_) | Value::Bool(_) | Value::Null => {}
-    }
-}
-
-/// Short string values anywhere in the arguments, lowercased: identifiers, names, ids.
-fn collect_leaves(v: &Value, out: &mut Vec<String>) {
-    match v {
-        Value::String(s) => {
-            let t = s.trim();
-            if t.len() >= MIN_VALUE_LEN && t.len() <= 120 && !t.contains('\n') {
-                out.push(t.to_ascii_lowercase());
-            }
-        }
-        Value::Array(items) => items.iter().for_each(|i| collect_leaves(i, out)),
-        Value::Object(map) => map.values().for_each(|i| collect_leaves(i, out)),
-        Value::Number(_) | Value::Bool(_) | Value::Null => {}
-    }
-}
-
 /// Whether a read-only verb (and no mutating one) names the tool.
 fn effect_is_read(words: &[String]) -> bool {
     const READS: &[&str] = &[
@@ -559,108 +604,6 @@ fn sends_data(actions: &[Action]) -> bool {
         | Operation::ConfigChange { .. }
         | Operation::ExtensionLoad { .. } => false,
     })
-}
-
-/// Argument names that hold a destination: who or where something goes.
-const DEST_KEYS: &[&str] = &[
-    "recipient",
-    "recipients",
-    "to",
-    "cc",
-    "bcc",
-    "user",
-    "users",
-    "username",
-    "email",
-    "user_email",
-    "emails",
-    "channel",
-    "url",
-    "link",
-    "host",
-    "hostname",
-    "domain",
-    "iban",
-    "account",
-    "account_number",
-    "address",
-    "phone",
-    "phone_number",
-    "number",
-    "destination",
-    "target",
-    "receiver",
-    "payee",
-    "beneficiary",
-    "webhook",
-    "endpoint",
-    "repo",
-    "repository",
-    "owner",
-    "handle",
-    "participants",
-    "attendees",
-    "invitee",
-    "contact",
-];
-
-/// Whether a value looks like an identifier of a destination: an e-mail address, a URL or host,
-/// an account number (letters and at least six digits), a phone number.
-fn looks_like_destination(v: &str) -> bool {
-    let v = v.trim();
-    if v.contains(char::is_whitespace) {
-        return false;
-    }
-    let digits = v.chars().filter(char::is_ascii_digit).count();
-    // Dates and times are not destinations.
-    let datelike = v.chars().all(|c| c.is_ascii_digit() || "-/:.T".contains(c));
-    (v.contains('@') && v.contains('.'))
-        || v.contains("://")
-        || (v.starts_with("www.") && v.len() > 6)
-        || (digits >= 6
-            && !datelike
-            && v.chars()
-                .all(|c| c.is_ascii_alphanumeric() || "+-() ".contains(c)))
-}
-
-/// Destination values of the arguments: values of destination-named keys, identifier-shaped
-/// values anywhere, and URLs or addresses inside long text.
-fn collect_values(v: &Value, key: Option<&str>, declared: &[String], out: &mut Vec<String>) {
-    let dest_key = key.is_some_and(|k| {
-        DEST_KEYS.contains(&k.to_ascii_lowercase().as_str())
-            || declared.iter().any(|d| d.eq_ignore_ascii_case(k))
-    });
-    match v {
-        Value::String(s)
-            if s.len() <= 120 && !s.contains('\n') && (dest_key || looks_like_destination(s)) =>
-        {
-            out.push(s.trim().to_string());
-        }
-        Value::String(s) => {
-            for word in s.split_whitespace() {
-                let w = word.trim_matches(|c: char| "()[]<>\"',.;".contains(c));
-                if w.contains("://") || (w.contains('@') && w.contains('.')) {
-                    out.push(w.to_string());
-                }
-            }
-        }
-        Value::Array(items) => items
-            .iter()
-            .for_each(|i| collect_values(i, key, declared, out)),
-        Value::Object(map) => map
-            .iter()
-            .for_each(|(k, i)| collect_values(i, Some(k), declared, out)),
-        Value::Number(_) | Value::Bool(_) | Value::Null => {}
-    }
-}
-
-/// Where an action sends things: hosts and recipients.
-fn destinations(a: &Action, out: &mut Vec<String>) {
-    match &a.op {
-        Operation::Network(n) => out.push(n.host.clone()),
-        Operation::MessageSend { recipients, .. } => out.extend(recipients.iter().cloned()),
-        _ => {}
-    }
 }
 
 #[cfg(test)]
