@@ -7,6 +7,7 @@
 //! later call into session facts rules can match (`session: { args_from_injection: { equals: true } }`).
 //! This crate knows the action model only; the monitor and the replay feed it events.
 
+mod ambiguity;
 pub mod baseline;
 mod drift;
 mod pii;
@@ -90,6 +91,12 @@ fn is_identifier(v: &str) -> bool {
         && (v.chars().any(|c| c.is_ascii_digit() || c == '_') || v.contains('.') || v.contains('-'))
 }
 
+/// Whether a value is a date or a time (`2024-05-01`, `10:30`).
+fn is_date(v: &str) -> bool {
+    v.chars()
+        .all(|c| c.is_ascii_digit() || "-/:. t".contains(c))
+}
+
 /// What the policy declares about the tool being called (`tools:` in a policy file).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct CallHints<'a> {
@@ -110,6 +117,8 @@ pub struct Session {
     docs: Vec<Doc>,
     /// What private data or secrets the session has read, if any (the first such read).
     private_read: Option<String>,
+    /// Whether the task or content read so far marks data confidential.
+    confidential: bool,
     /// What the kernel sandbox refused in this session's commands (paths, hosts), newest last.
     sandbox_denied: Vec<String>,
     /// Files the agent wrote with known text, for commands that later run them (bounded).
@@ -202,6 +211,7 @@ impl Session {
         self.task.push('\n');
         self.task.push_str(&request.to_ascii_lowercase());
         self.intent = drift::Task::from_text(&self.task);
+        self.confidential |= prompt::marks_confidential(&self.task);
         if let Some(rest) = planted {
             self.prompt_injected = true;
             self.tool_result(rest);
@@ -310,6 +320,7 @@ impl Session {
                 self.private_read = Some(format!("{} in tool output", f.family));
             }
         }
+        self.confidential |= prompt::marks_confidential(&lower);
         self.docs.push(Doc {
             text: lower,
             injected,
@@ -329,6 +340,27 @@ impl Session {
             .len()
             .saturating_sub(SANDBOX_DENIED_KEPT);
         self.sandbox_denied.drain(..over);
+    }
+
+    /// The look-alike candidates of the first value among `leaves` that the agent picked from
+    /// outside content where the user's description fits several records.
+    fn ambiguous_pick(&self, leaves: &[String]) -> Option<Vec<String>> {
+        leaves
+            .iter()
+            .filter(|v| is_identifier(v) && !is_date(v) && !self.task.contains(v.as_str()))
+            .find_map(|v| {
+                let doc = self
+                    .docs
+                    .iter()
+                    .rev()
+                    .find(|d| d.text.contains(v.as_str()))?;
+                // Content with injected instructions is judged by the injection rules; its
+                // look-alikes may be planted.
+                if !doc.injected.is_empty() {
+                    return None;
+                }
+                ambiguity::candidates(&self.task, &doc.text, v)
+            })
     }
 
     /// Whether `needle` occurs inside injected text and nowhere else the agent read.
@@ -420,7 +452,8 @@ impl Session {
         }
         if acts {
             if let Some(tool) = actions.iter().find_map(|a| a.op.tool_name()) {
-                let verbs = args.map(verb_words).unwrap_or_default();
+                let mut verbs = args.map(prompt::ui_action_words).unwrap_or_default();
+                verbs.extend(args.map(verb_words).unwrap_or_default());
                 // Any identifier the call uses (a room, a document, a guest id), not only
                 // destinations: an injected goal names its objects too.
                 let mut leaves = Vec::new();
@@ -441,6 +474,10 @@ impl Session {
                     {
                         from_injection.push(v.clone());
                     }
+                }
+                if let Some(c) = self.ambiguous_pick(&leaves) {
+                    f.insert("ambiguous_target".into(), Value::Bool(true));
+                    f.insert("ambiguous_candidates".into(), Value::from(c));
                 }
                 let view = CallView {
                     tool: &tool,
@@ -473,6 +510,14 @@ impl Session {
         );
         let sends = acts && sends_data(actions);
         f.insert("sends_data".into(), Value::Bool(sends));
+        let publishes = sends
+            && actions
+                .iter()
+                .any(|a| a.op.tool_name().is_some_and(|t| prompt::publishes(&t)));
+        f.insert(
+            "publishes_confidential".into(),
+            Value::Bool(publishes && self.confidential),
+        );
         if acts {
             // Secrets and data-carrying URLs in what the call sends or fetches.
             let mut texts = Vec::new();
