@@ -402,8 +402,19 @@ fn recipients(args: &Map<String, Value>) -> Vec<String> {
     out
 }
 
-/// Lower a tool call named `name` with `args` into actions (the generic tool call first).
+/// Lower a tool call named `name` with `args` into actions (the generic tool call first), and
+/// any call written as text in arguments that are one free-text field (see
+/// [`warden_action::embedded_calls`]).
 pub fn lower_tool(name: &str, args: &Value, env: &PathEnv) -> Vec<Action> {
+    let mut out = lower_one(name, args, env);
+    for (n, a) in warden_action::embedded_calls(name, args) {
+        out.extend(lower_one(&n, &a, env));
+    }
+    out
+}
+
+/// [`lower_tool`] for one call, without looking for calls written in its text.
+fn lower_one(name: &str, args: &Value, env: &PathEnv) -> Vec<Action> {
     if let Some((server, tool)) = split_mcp(name) {
         return lower_mcp_call(server, tool, args, None, env);
     }

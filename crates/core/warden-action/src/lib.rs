@@ -5,6 +5,7 @@
 //! every integration. This crate knows nothing of adapters, policies or daemons.
 
 mod action;
+mod embedded;
 mod error;
 mod path;
 mod scripts;
@@ -14,6 +15,7 @@ pub use action::{
     Action, ActionKind, Actor, CommandFacts, Env, ExecAction, NetworkAction, Opacity, Operation,
     ToolEffect, ACTION_FORMAT_VERSION,
 };
+pub use embedded::embedded_calls;
 pub use error::ActionError;
 pub use path::{normalize_path, NormPath, PathEnv};
 pub use scripts::{ScriptMemory, MAX_REMEMBERED_SCRIPTS, MAX_REMEMBERED_SCRIPT_BYTES};

@@ -18,7 +18,7 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 use values::{collect_leaves, collect_text, collect_values, destinations};
-use warden_action::{name_words, verb_words, Action, Operation, ToolEffect};
+use warden_action::{name_words, Action, Operation, ToolEffect};
 
 pub use drift::{CallView, Drift, DriftJudge};
 pub use pii::pii_kinds;
@@ -125,7 +125,12 @@ pub struct Session {
     scripts: warden_action::ScriptMemory,
     /// Whether a user turn carried injected instructions after its request.
     prompt_injected: bool,
+    /// Values tool results labelled as secrets (`"private_key": "..."`), lowercased, bounded.
+    labelled_secrets: Vec<String>,
 }
+
+/// How many labelled secrets a session keeps.
+const LABELLED_SECRETS_KEPT: usize = 32;
 
 /// How many sandbox refusals a session keeps.
 const SANDBOX_DENIED_KEPT: usize = 64;
@@ -321,6 +326,14 @@ impl Session {
             }
         }
         self.confidential |= prompt::marks_confidential(&lower);
+        for v in values::labelled_secrets(&lower) {
+            if self.labelled_secrets.len() < LABELLED_SECRETS_KEPT
+                && !self.task.contains(&v)
+                && !self.labelled_secrets.contains(&v)
+            {
+                self.labelled_secrets.push(v);
+            }
+        }
         self.docs.push(Doc {
             text: lower,
             injected,
@@ -391,6 +404,9 @@ impl Session {
         actions: &[Action],
         hints: &CallHints<'_>,
     ) -> Facts {
+        // A call written as text in a free-text argument is judged by the arguments it carries.
+        let expanded = args.and_then(|a| values::expand_embedded(actions, a));
+        let args = expanded.as_ref().or(args);
         let mut f = Facts::new();
         f.insert("untrusted_seen".into(), Value::Bool(!self.docs.is_empty()));
         f.insert("injection_seen".into(), Value::Bool(self.injection_seen()));
@@ -453,7 +469,7 @@ impl Session {
         if acts {
             if let Some(tool) = actions.iter().find_map(|a| a.op.tool_name()) {
                 let mut verbs = args.map(prompt::ui_action_words).unwrap_or_default();
-                verbs.extend(args.map(verb_words).unwrap_or_default());
+                verbs.extend(args.map(values::all_verb_words).unwrap_or_default());
                 // Any identifier the call uses (a room, a document, a guest id), not only
                 // destinations: an injected goal names its objects too.
                 let mut leaves = Vec::new();
@@ -536,6 +552,16 @@ impl Session {
                     .exfil
                     .iter()
                     .any(|e| e.severity >= warden_scan::Severity::Medium);
+                // A value a tool result labelled as a key, password or token.
+                let lt = t.to_ascii_lowercase();
+                if self
+                    .labelled_secrets
+                    .iter()
+                    .any(|s| lt.contains(s.as_str()))
+                    && !secrets.contains(&"labelled_secret")
+                {
+                    secrets.push("labelled_secret");
+                }
             }
             f.insert("args_secret".into(), Value::Bool(!secrets.is_empty()));
             if !secrets.is_empty() {

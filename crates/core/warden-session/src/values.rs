@@ -163,3 +163,91 @@ pub(crate) fn destinations(a: &Action, out: &mut Vec<String>) {
         _ => {}
     }
 }
+
+/// The arguments of a call with the calls written in its free text (`{"raw": "Tool Input:
+/// {...}"}`) added: `[args, inner args...]`, or `None` when there are none.
+pub(crate) fn expand_embedded(actions: &[Action], args: &Value) -> Option<Value> {
+    let name = actions.iter().find_map(|a| a.op.tool_name())?;
+    let inner = warden_action::embedded_calls(&name, args);
+    if inner.is_empty() {
+        return None;
+    }
+    let mut all = vec![args.clone()];
+    all.extend(inner.into_iter().map(|(_, a)| a));
+    Some(Value::Array(all))
+}
+
+/// The verb words of the arguments, or of each argument object in an expanded list.
+pub(crate) fn all_verb_words(args: &Value) -> Vec<String> {
+    match args {
+        Value::Array(items) => items.iter().flat_map(warden_action::verb_words).collect(),
+        other => warden_action::verb_words(other),
+    }
+}
+
+/// Keys under which a tool result holds a secret.
+const SECRET_KEYS: &[&str] = &[
+    "private_key",
+    "privatekey",
+    "secret_key",
+    "secret",
+    "password",
+    "passwd",
+    "passphrase",
+    "api_key",
+    "apikey",
+    "access_token",
+    "refresh_token",
+    "auth_token",
+    "seed_phrase",
+    "mnemonic",
+    "client_secret",
+];
+
+/// Shortest value taken as a labelled secret: shorter ones occur in prose by chance.
+const MIN_SECRET_LEN: usize = 8;
+
+/// Values that lowercased text labels as secrets (`"private_key": "abc..."`, `password=...`).
+pub(crate) fn labelled_secrets(lower: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for key in SECRET_KEYS {
+        for (at, _) in lower.match_indices(key) {
+            let rest = lower.get(at + key.len()..).unwrap_or("");
+            let rest = rest.trim_start_matches(['"', '\'', ' ']);
+            let Some(rest) = rest.strip_prefix([':', '=']) else {
+                continue;
+            };
+            let rest = rest.trim_start_matches(['"', '\'', ' ']);
+            let end = rest
+                .find(|c: char| c.is_whitespace() || "\"',}]".contains(c))
+                .unwrap_or(rest.len());
+            let value = rest.get(..end).unwrap_or("");
+            if value.len() >= MIN_SECRET_LEN && !out.iter().any(|x| x == value) {
+                out.push(value.to_string());
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_labelled_as_secrets_are_found() {
+        let text = r#"{"account_address": "0x98ab", "private_key": "f00dfeed12345678"}"#;
+        assert_eq!(labelled_secrets(text), ["f00dfeed12345678"]);
+        assert_eq!(
+            labelled_secrets("user=ann password=hunter2-long"),
+            ["hunter2-long"]
+        );
+    }
+
+    #[test]
+    fn prose_about_secrets_and_short_values_are_not() {
+        assert!(labelled_secrets("reset your password: see the help page").is_empty());
+        assert!(labelled_secrets("remember the password for the wifi").is_empty());
+        assert!(labelled_secrets(r#"{"password": "x"}"#).is_empty());
+    }
+}
