@@ -36,7 +36,7 @@ pub(crate) fn candidates(task: &str, doc: &str, v: &str) -> Option<Vec<String>> 
     {
         return None;
     }
-    let at = doc.find(v)?;
+    let at = find_value(doc, v)?;
     let key = key_before(doc, at)?;
     let found = values_of(doc, key);
     let mut all: Vec<&str> = found.iter().map(|(_, x)| x.as_str()).collect();
@@ -83,6 +83,36 @@ fn record_around(doc: &str, pos: usize, prev: Option<usize>, next: Option<usize>
         .map(|i| pos + i)
         .unwrap_or_else(|| next.map_or(doc.len(), |n| (n + pos) / 2));
     doc.get(start..end).unwrap_or("")
+}
+
+/// Where `v` stands as a whole value in `doc` (not inside a longer word).
+fn find_value(doc: &str, v: &str) -> Option<usize> {
+    let edge = |c: Option<&u8>| c.is_none_or(|c| !(c.is_ascii_alphanumeric() || *c == b'_'));
+    doc.match_indices(v).map(|(at, _)| at).find(|&at| {
+        edge(at.checked_sub(1).and_then(|i| doc.as_bytes().get(i)))
+            && edge(doc.as_bytes().get(at + v.len()))
+    })
+}
+
+/// Identifier-like string values anywhere in the arguments, lowercased, short ones included
+/// (`g2`, `p-7`): what a call picks a record by.
+pub(crate) fn picked_ids(v: &serde_json::Value, out: &mut Vec<String>) {
+    use serde_json::Value;
+    match v {
+        Value::String(s) => {
+            let t = s.trim();
+            let id = (2..=120).contains(&t.len())
+                && !t.contains(char::is_whitespace)
+                && t.chars().any(|c| c.is_ascii_digit() || "_-.@".contains(c))
+                && t.chars().any(|c| c.is_ascii_alphabetic());
+            if id {
+                out.push(t.to_ascii_lowercase());
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|i| picked_ids(i, out)),
+        Value::Object(map) => map.values().for_each(|i| picked_ids(i, out)),
+        Value::Number(_) | Value::Bool(_) | Value::Null => {}
+    }
 }
 
 /// The key a value at `at` stands under (`"key": "value"`, `key: value`, `key=value`).
@@ -154,6 +184,22 @@ mod tests {
             candidates("order more vitamin d for grandma", doc, "m-2"),
             Some(vec!["m-1".to_string(), "m-2".to_string()])
         );
+    }
+
+    #[test]
+    fn short_ids_are_found_as_whole_values() {
+        let doc = r#"{"guests": [{"guest_id": "g1", "guest_name": "anna berg", "email": "anna@example.com"}, {"guest_id": "g2", "guest_name": "anna berg", "email": "berg.a@example.com"}]}"#;
+        assert_eq!(
+            candidates("give anna berg access to the door", doc, "g2"),
+            Some(vec!["g1".to_string(), "g2".to_string()])
+        );
+        assert_eq!(find_value("xg2 g2x g2", "g2"), Some(8));
+        let mut ids = Vec::new();
+        picked_ids(
+            &serde_json::json!({"guest_ids": ["g2"], "permanent": true, "note": "for Ann"}),
+            &mut ids,
+        );
+        assert_eq!(ids, ["g2"]);
     }
 
     #[test]

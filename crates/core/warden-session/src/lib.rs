@@ -360,7 +360,7 @@ impl Session {
     fn ambiguous_pick(&self, leaves: &[String]) -> Option<Vec<String>> {
         leaves
             .iter()
-            .filter(|v| is_identifier(v) && !is_date(v) && !self.task.contains(v.as_str()))
+            .filter(|v| !is_date(v) && !self.task.contains(v.as_str()))
             .find_map(|v| {
                 let doc = self
                     .docs
@@ -491,7 +491,11 @@ impl Session {
                         from_injection.push(v.clone());
                     }
                 }
-                if let Some(c) = self.ambiguous_pick(&leaves) {
+                let mut ids = Vec::new();
+                if let Some(a) = args {
+                    ambiguity::picked_ids(a, &mut ids);
+                }
+                if let Some(c) = self.ambiguous_pick(&ids) {
                     f.insert("ambiguous_target".into(), Value::Bool(true));
                     f.insert("ambiguous_candidates".into(), Value::from(c));
                 }
