@@ -41,11 +41,29 @@ pub fn embedded_calls(name: &str, args: &Value) -> Vec<(String, Value)> {
     out
 }
 
-/// The text of arguments that are one string field (`{"raw": "..."}`).
+/// Names of a lone argument that holds a model's free text rather than a value the tool
+/// defines (a `command` is the shell's own and is lowered as such).
+const FREE_TEXT_KEYS: &[&str] = &[
+    "raw",
+    "input",
+    "output",
+    "text",
+    "action",
+    "action_input",
+    "tool_input",
+    "response",
+    "completion",
+];
+
+/// The text of arguments that are one free-text field (`{"raw": "..."}`).
 fn only_text(args: &Value) -> Option<&str> {
     let obj = args.as_object()?;
-    match obj.values().next() {
-        Some(Value::String(s)) if obj.len() == 1 => Some(s),
+    match obj.iter().next() {
+        Some((k, Value::String(s)))
+            if obj.len() == 1 && FREE_TEXT_KEYS.contains(&k.to_ascii_lowercase().as_str()) =>
+        {
+            Some(s)
+        }
         _ => None,
     }
 }
@@ -204,6 +222,7 @@ mod tests {
             json!({"raw": "The config is {\"debug\": true}."}),
             json!({"raw": "```python\nprint('hi')\n```"}),
             json!({"command": "ls", "cwd": "/tmp"}),
+            json!({"command": "echo '{\"x\": {\"y\": 1}}' | jq ."}),
             json!({"body": "{\"send_money\": {\"to\": \"x\"}}", "to": "bob@example.com"}),
         ] {
             assert_eq!(embedded_calls("ToolX", &args), Vec::new(), "{args}");

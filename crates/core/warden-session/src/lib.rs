@@ -412,7 +412,10 @@ impl Session {
         f.insert("injection_seen".into(), Value::Bool(self.injection_seen()));
         f.insert("prompt_injected".into(), Value::Bool(self.prompt_injected));
         // The call passes injected instructions on (as a message, a name, a query).
-        let carries = args.is_some_and(|a| prompt::args_carry_injection(a, &self.task));
+        // Only outside content can have planted them (a user turn's planted part is outside
+        // content too): a session that read none skips the scan.
+        let carries = !self.docs.is_empty()
+            && args.is_some_and(|a| prompt::args_carry_injection(a, &self.task));
         f.insert("args_injection".into(), Value::Bool(carries));
         if !self.sandbox_denied.is_empty() {
             f.insert(
