@@ -24,7 +24,10 @@ pub fn embedded_calls(name: &str, args: &Value) -> Vec<(String, Value)> {
     let mut out = Vec::new();
     let whole = text.trim();
     if whole.starts_with('{') && whole.ends_with('}') {
-        if let Ok(v @ Value::Object(_)) = serde_json::from_str::<Value>(whole) {
+        // Models often write raw line breaks inside JSON strings; read them as escapes.
+        let parsed = serde_json::from_str::<Value>(whole)
+            .or_else(|_| serde_json::from_str::<Value>(&escape_controls(whole)));
+        if let Ok(v @ Value::Object(_)) = parsed {
             named_calls(&v, &mut out);
             if out.is_empty() {
                 out.push((name.to_string(), v));
@@ -66,6 +69,28 @@ fn only_text(args: &Value) -> Option<&str> {
         }
         _ => None,
     }
+}
+
+/// `text` with control characters inside JSON strings escaped (`\n` for a raw line break).
+fn escape_controls(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 16);
+    let (mut in_string, mut escaped) = (false, false);
+    for c in text.chars() {
+        match c {
+            '\n' if in_string => out.push_str("\\n"),
+            '\r' if in_string => out.push_str("\\r"),
+            '\t' if in_string => out.push_str("\\t"),
+            _ => out.push(c),
+        }
+        if escaped {
+            escaped = false;
+        } else if c == '\\' && in_string {
+            escaped = true;
+        } else if c == '"' {
+            in_string = !in_string;
+        }
+    }
+    out
 }
 
 /// Fenced blocks marked as shell (```bash ... ```): a shell command each.
@@ -211,6 +236,18 @@ mod tests {
             [(
                 "MailSend".to_string(),
                 json!({"to": "a@example.com", "subject": "hi"})
+            )]
+        );
+    }
+
+    #[test]
+    fn raw_line_breaks_inside_strings_are_read() {
+        let raw = json!({"raw": "{\"to\": \"a@example.com\", \"body\": \"Hi,\n\nsee attached\", \"attachments\": [\"~/.ssh/id_rsa\"]}"});
+        assert_eq!(
+            embedded_calls("MailSend", &raw),
+            [(
+                "MailSend".to_string(),
+                json!({"to": "a@example.com", "body": "Hi,\n\nsee attached", "attachments": ["~/.ssh/id_rsa"]})
             )]
         );
     }
