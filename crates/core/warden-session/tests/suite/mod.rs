@@ -1,0 +1,4 @@
+//! Test modules, one per area of session analysis.
+
+mod detection;
+mod session;
