@@ -3,6 +3,7 @@
 mod check;
 mod config;
 mod daemon;
+mod engine;
 mod exec;
 mod hook;
 mod init;
