@@ -26,6 +26,7 @@ const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-
 connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 const CSS: &str = include_str!("assets/console.css");
 const JS: &str = include_str!("assets/console.js");
+const ICON: &str = include_str!("assets/icon.svg");
 
 struct Console {
     d: Arc<Daemon>,
@@ -57,6 +58,7 @@ pub(crate) fn router(d: Arc<Daemon>, token: Arc<String>) -> Router {
         .route("/console/policy", get(policy))
         .route("/console/assets/console.css", get(css))
         .route("/console/assets/console.js", get(js))
+        .route("/console/assets/icon.svg", get(icon))
         .with_state(c)
 }
 
@@ -78,7 +80,7 @@ fn secure(mut r: Response) -> Response {
     );
     h.insert(
         header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
+        HeaderValue::from_static("same-origin"),
     );
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     r
@@ -463,6 +465,13 @@ fn asset(ctype: &'static str, body: &'static str) -> Response {
 async fn css(headers: HeaderMap) -> Response {
     match auth::check_host(&headers) {
         Ok(()) => asset("text/css; charset=utf-8", CSS),
+        Err(e) => refuse(&e),
+    }
+}
+
+async fn icon(headers: HeaderMap) -> Response {
+    match auth::check_host(&headers) {
+        Ok(()) => asset("image/svg+xml", ICON),
         Err(e) => refuse(&e),
     }
 }

@@ -70,6 +70,7 @@ pub(crate) fn layout(title: &str, active: &str, csrf: Option<&str>, main: &str) 
         "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
 <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
 <title>{t} · Warden</title><link rel=\"stylesheet\" href=\"/console/assets/console.css\">\
+<link rel=\"icon\" href=\"/console/assets/icon.svg\" type=\"image/svg+xml\">\
 <script src=\"/console/assets/console.js\" defer></script></head>\
 <body><a class=\"skip\" href=\"#main\">Skip to content</a><header><p class=\"brand\">Warden console</p>{nav}</header>\
 <main id=\"main\"><h1>{t}</h1>{main}</main></body></html>\n",

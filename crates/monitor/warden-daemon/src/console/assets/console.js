@@ -24,3 +24,14 @@
   }
   window.setInterval(refresh, 2000);
 })();
+
+// The login link `warden console` prints carries the token in the fragment, which browsers never
+// send to the server: put it in the form, wipe it from the address bar and history, and log in.
+(function () {
+  const field = document.getElementById("token");
+  const hash = window.location.hash;
+  if (!field || !hash.startsWith("#token=")) return;
+  field.value = decodeURIComponent(hash.slice("#token=".length));
+  window.history.replaceState(null, "", window.location.pathname);
+  field.form.submit();
+})();
