@@ -124,30 +124,33 @@ fn redirect(to: &str, cookies: &[String]) -> Response {
 }
 
 /// A page that needs a login: the login's CSRF token, or the response refusing it.
-fn page_guard(c: &Console, headers: &HeaderMap) -> Result<String, Response> {
-    auth::check_host(headers).map_err(|e| refuse(&e))?;
-    c.logins.csrf_of(headers, now()).map_err(|e| match e {
-        Refusal::NotLoggedIn => redirect("/console/login", &[]),
-        other => refuse(&other),
+fn page_guard(c: &Console, headers: &HeaderMap) -> Result<String, Box<Response>> {
+    auth::check_host(headers).map_err(|e| Box::new(refuse(&e)))?;
+    c.logins.csrf_of(headers, now()).map_err(|e| {
+        Box::new(match e {
+            Refusal::NotLoggedIn => redirect("/console/login", &[]),
+            other => refuse(&other),
+        })
     })
 }
 
 /// A POST that needs a login: loopback Host, same origin, a live login and its CSRF token.
-fn post_guard(c: &Console, headers: &HeaderMap, csrf: &str) -> Result<String, Response> {
-    auth::check_host(headers).map_err(|e| refuse(&e))?;
-    auth::check_origin(headers).map_err(|e| refuse(&e))?;
-    let want = c.logins.csrf_of(headers, now()).map_err(|e| refuse(&e))?;
+fn post_guard(c: &Console, headers: &HeaderMap, csrf: &str) -> Result<String, Box<Response>> {
+    let refused = |e: Refusal| Box::new(refuse(&e));
+    auth::check_host(headers).map_err(refused)?;
+    auth::check_origin(headers).map_err(refused)?;
+    let want = c.logins.csrf_of(headers, now()).map_err(refused)?;
     if auth::same(csrf, &want) {
         Ok(want)
     } else {
-        Err(refuse(&Refusal::Csrf))
+        Err(refused(Refusal::Csrf))
     }
 }
 
 async fn index(State(c): C, headers: HeaderMap) -> Response {
     match page_guard(&c, &headers) {
         Ok(_) => redirect("/console/approvals", &[]),
-        Err(r) => r,
+        Err(r) => *r,
     }
 }
 
@@ -221,7 +224,7 @@ struct CsrfForm {
 
 async fn logout(State(c): C, headers: HeaderMap, Form(f): Form<CsrfForm>) -> Response {
     if let Err(r) = post_guard(&c, &headers, &f.csrf) {
-        return r;
+        return *r;
     }
     c.logins.remove(&headers);
     redirect(
@@ -263,7 +266,7 @@ async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> 
 async fn approvals(State(c): C, headers: HeaderMap, Query(q): Query<PageQuery>) -> Response {
     let csrf = match page_guard(&c, &headers) {
         Ok(t) => t,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let pending = c.d.approvals(false);
     let dir = c.d.config.state_dir.clone();
@@ -310,7 +313,7 @@ async fn answer(
     Form(f): Form<AnswerForm>,
 ) -> Response {
     if let Err(r) = post_guard(&c, &headers, &f.csrf) {
-        return r;
+        return *r;
     }
     let by = format!("console:{peer}");
     let (approve, scope) = match f.answer.as_str() {
@@ -346,7 +349,7 @@ async fn answer(
 async fn feed(State(c): C, headers: HeaderMap, Query(q): Query<PageQuery>) -> Response {
     let csrf = match page_guard(&c, &headers) {
         Ok(t) => t,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let dir = c.d.config.state_dir.clone();
     let status = c.d.status();
@@ -376,7 +379,7 @@ async fn halt(
     Form(f): Form<HaltForm>,
 ) -> Response {
     if let Err(r) = post_guard(&c, &headers, &f.csrf) {
-        return r;
+        return *r;
     }
     let session = if f.all.is_empty() {
         match f.session.trim() {
@@ -400,7 +403,7 @@ async fn halt(
 async fn audit(State(c): C, headers: HeaderMap, Query(q): Query<data::Search>) -> Response {
     let csrf = match page_guard(&c, &headers) {
         Ok(t) => t,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let dir = c.d.config.state_dir.clone();
     let query = q.clone();
@@ -418,7 +421,7 @@ async fn audit(State(c): C, headers: HeaderMap, Query(q): Query<data::Search>) -
 async fn baselines(State(c): C, headers: HeaderMap) -> Response {
     let csrf = match page_guard(&c, &headers) {
         Ok(t) => t,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let b = serde_json::to_value(c.d.engine.baselines()).unwrap_or_default();
     html(
@@ -430,7 +433,7 @@ async fn baselines(State(c): C, headers: HeaderMap) -> Response {
 async fn policy(State(c): C, headers: HeaderMap) -> Response {
     let csrf = match page_guard(&c, &headers) {
         Ok(t) => t,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let p = c.d.policies.global();
     let main = blocking(move || {
