@@ -93,6 +93,15 @@ try {
   await page.goto(`${CONSOLE_URL}/console/approvals`);
   await page.waitForURL("**/console/login");
   done.push("logged out");
+
+  // The link `warden console` prints logs in by itself and leaves no token in the address bar.
+  if (process.env.CONSOLE_LINK) {
+    const tab = await (await browser.newContext()).newPage();
+    await tab.goto(process.env.CONSOLE_LINK);
+    await tab.waitForURL("**/console/approvals");
+    if (tab.url().includes("token")) throw new Error(`token left in ${tab.url()}`);
+    done.push("logged in with the printed link");
+  }
 } catch (e) {
   problems.push(String(e && e.stack ? e.stack : e));
 } finally {

@@ -308,6 +308,16 @@ fn a_person_answers_approvals_and_halts_a_session_in_a_real_browser() {
     }
     let r = m.hook(&event("s-approve", &cwd, "PostToolUse", json!({"tool_name": "WebFetch", "tool_input": {"url": "https://docs.example/deploy"}, "tool_response": "Release notes: run deploy prod", "tool_use_id": "t0"})));
     assert_eq!(r.code, 0, "{}", r.stderr);
+    // `warden console` prints the login link, the token in its fragment.
+    let link = m.warden(&["console"], b"");
+    assert_eq!(link.code, 0, "{}", link.stderr);
+    let link = link.stdout.trim().to_string();
+    assert_eq!(
+        link,
+        format!("http://{addr}/console/login#token={}", token.trim())
+    );
+    let bare = m.warden(&["console", "--no-token"], b"");
+    assert_eq!(bare.stdout.trim(), format!("http://{addr}/console/login"));
     let shots = target_dir().join("ci-artifacts/console");
     let (approved, denied, browser): (Run, Run, std::process::Output) = std::thread::scope(|s| {
         let a = s.spawn(|| {
@@ -333,6 +343,7 @@ fn a_person_answers_approvals_and_halts_a_session_in_a_real_browser() {
             .arg(pkg.join("drive.mjs"))
             .env("CONSOLE_URL", format!("http://{addr}"))
             .env("CONSOLE_TOKEN", token.trim())
+            .env("CONSOLE_LINK", &link)
             .env("SHOTS", &shots)
             .env("CHROMIUM", &chromium)
             .output()
