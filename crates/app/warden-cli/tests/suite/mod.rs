@@ -2,6 +2,7 @@
 
 mod check;
 mod config;
+mod console;
 mod daemon;
 mod engine;
 mod exec;
