@@ -558,7 +558,9 @@ fn every_baseline_regex_builds() {
 fn a_user_regex_too_large_to_build_is_a_load_error() {
     let text = "rules:\n  - id: a\n    match: { command: { line: \"(?:\\\\w{60}){60}\" } }\n    decision: deny\n";
     let t = temp_policy(Layer::User, "policy.yaml", text);
-    let errors = Policy::load(&[t.source.clone()]).unwrap_err().errors;
+    let errors = Policy::load(std::slice::from_ref(&t.source))
+        .unwrap_err()
+        .errors;
     assert_eq!(errors.len(), 1);
     assert!(
         summary(&errors[0]).4.contains("bad regex"),
