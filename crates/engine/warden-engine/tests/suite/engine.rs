@@ -72,9 +72,11 @@ fn a_refused_call_is_held_until_its_result_shows_it_ran() {
     let before = read_secret(&e);
     // The client ran it anyway (a person approved it in the agent's own prompt): learned now.
     e.result("s", Some("k1"), Some("-----BEGIN OPENSSH PRIVATE KEY-----"));
-    assert_ne!(before, read_secret(&e));
-    // A result for a call the session never saw changes only the outside content read.
+    let after = read_secret(&e);
+    assert_ne!(before, after);
+    // A result without text for a call the session never saw changes nothing.
     e.result("s", Some("unknown"), None);
+    assert_eq!(after, read_secret(&e));
 }
 
 #[test]
