@@ -50,6 +50,40 @@ static SHELL: LazyLock<Regex> = LazyLock::new(|| {
     ))
 });
 
+/// Calls that run a program given as a list of arguments (`subprocess.run(['tar', 'cf', ...])`,
+/// `execFileSync("git", ["push"])`): the whole list is the command, not only its first word.
+static ARGV: LazyLock<Regex> = LazyLock::new(|| {
+    re(&format!(
+        r"(?:subprocess\.(?:run|call|check_call|check_output|Popen)|os\.exec\w*|os\.spawn\w*|spawn|spawnSync|execFile|execFileSync)\s*\(\s*(?:{STR}\s*,\s*)?\[([^\]]*)\]"
+    ))
+});
+
+/// One string literal, for the items of an argument list.
+static ITEM: LazyLock<Regex> = LazyLock::new(|| re(STR));
+
+/// The command line of an argument list: a leading program literal and the list's literal
+/// items, each quoted for the shell. `None` when the list holds no literal.
+fn argv_line(c: &regex::Captures<'_>) -> Option<String> {
+    let program = c.get(1).or_else(|| c.get(2)).map(|m| unescape(m.as_str()));
+    let list = c.get(3)?.as_str();
+    // A list that starts with a computed program (`[sys.executable, ...]`) is not read.
+    if program.is_none() && !list.trim_start().starts_with(['"', '\'']) {
+        return None;
+    }
+    let items = ITEM
+        .captures_iter(list)
+        .filter_map(|i| i.get(1).or_else(|| i.get(2)).map(|m| unescape(m.as_str())));
+    let words: Vec<String> = program.into_iter().chain(items).collect();
+    if words.is_empty() {
+        return None;
+    }
+    let quoted: Vec<String> = words
+        .iter()
+        .map(|w| format!("'{}'", w.replace('\'', "'\\''")))
+        .collect();
+    Some(quoted.join(" "))
+}
+
 /// Backticks and `%x(...)` in Perl, Ruby and PHP.
 static BACKTICK: LazyLock<Regex> =
     LazyLock::new(|| re(r"`([^`]+)`|%x[\(\{\[]([^\)\}\]]+)[\)\}\]]"));
@@ -158,6 +192,7 @@ fn unescape(s: &str) -> String {
 pub(crate) fn scan(code: &str) -> Effects {
     let mut e = Effects::default();
     literals(&SHELL, code, |c| e.shell.extend(last_str(c)));
+    literals(&ARGV, code, |c| e.shell.extend(argv_line(c)));
     literals(&BACKTICK, code, |c| {
         if let Some(m) = c.get(1).or_else(|| c.get(2)) {
             e.shell.push(m.as_str().to_string());
@@ -257,6 +292,8 @@ pub(crate) fn inline_code<'a>(program: &str, args: &'a [String]) -> Option<&'a s
 pub(crate) fn build_all() {
     for re in [
         &SHELL,
+        &ARGV,
+        &ITEM,
         &BACKTICK,
         &RMTREE,
         &UNLINK,
@@ -322,6 +359,21 @@ mod tests {
             (e.writes.as_slice(), e.reads.len()),
             (&["out.txt".to_string()][..], 0)
         );
+    }
+
+    #[test]
+    fn an_argument_list_is_the_whole_command() {
+        // The attacker's form: the list hides the dangerous words behind its first one.
+        let e = scan("import subprocess; subprocess.run(['rm', '-rf', '/home/user'])");
+        assert!(e.shell.contains(&"'rm' '-rf' '/home/user'".to_string()));
+        let e = scan(r#"require('child_process').execFileSync("git", ["push", "--force"])"#);
+        assert!(e.shell.contains(&"'git' 'push' '--force'".to_string()));
+        // The neighbour: a harmless list stays a harmless command.
+        let e = scan("subprocess.run(['git', 'status'], check=True)");
+        assert_eq!(e.shell, ["git", "'git' 'status'"]);
+        // A computed program is not guessed at.
+        let e = scan("subprocess.run([sys.executable, '-m', 'pytest'])");
+        assert!(e.shell.is_empty());
     }
 
     #[test]
