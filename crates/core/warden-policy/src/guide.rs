@@ -38,6 +38,7 @@ const CATEGORIES: &[(&str, &str)] = &[
     ("session", "following instructions found in outside content (pages, files, tool output) instead of the user's task"),
     ("behaviour", "bursts of deletes and actions far from your usual work"),
     ("self", "Warden's files and keys, your own hook and permission settings"),
+    ("harm", "fake likenesses of people: deepfakes, face swaps, cloned voices"),
     ("mcp", "MCP tools that are poisoned, changed since approval, or unlisted"),
 ];
 
