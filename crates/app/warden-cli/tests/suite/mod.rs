@@ -1,6 +1,7 @@
 //! Test modules and the helper that runs `warden`.
 
 mod check;
+mod clients;
 mod config;
 mod daemon;
 mod exec;

@@ -173,6 +173,19 @@ pub(crate) fn tree_files(dir: &Path) -> Vec<PathBuf> {
     out
 }
 
+/// Directories under a watched tree that hold no configuration: version control, dependency
+/// caches, and Claude Code's own plugin key-value store (`~/.claude/plugins/store/`, which the
+/// client rewrites during every session with usage bookkeeping, not instructions or code).
+fn not_config(dir: &Path) -> bool {
+    let name = dir.file_name();
+    name.is_some_and(|n| n == ".git" || n == "node_modules")
+        || (name.is_some_and(|n| n == "store")
+            && dir
+                .parent()
+                .and_then(Path::file_name)
+                .is_some_and(|n| n == "plugins"))
+}
+
 fn walk(dir: &Path, depth: usize, out: &mut Vec<PathBuf>) {
     if depth > MAX_TREE_DEPTH || out.len() >= MAX_TREE_FILES {
         return;
@@ -188,9 +201,7 @@ fn walk(dir: &Path, depth: usize, out: &mut Vec<PathBuf>) {
         let p = e.path();
         if ft.is_dir() {
             // Version control and dependency caches inside plugins are not what the model reads.
-            let skip = p
-                .file_name()
-                .is_some_and(|n| n == ".git" || n == "node_modules");
+            let skip = not_config(&p);
             if !skip {
                 walk(&p, depth + 1, out);
             }
@@ -236,9 +247,7 @@ fn subdirs(dir: &Path, depth: usize, out: &mut Vec<PathBuf>) {
     for e in entries.flatten() {
         if e.file_type().is_ok_and(|t| t.is_dir()) {
             let p = e.path();
-            if p.file_name()
-                .is_some_and(|n| n == ".git" || n == "node_modules")
-            {
+            if not_config(&p) {
                 continue;
             }
             out.push(p.clone());
