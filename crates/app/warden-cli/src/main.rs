@@ -18,6 +18,7 @@ mod exit;
 mod hook;
 mod init;
 mod init_autostart;
+mod init_codex;
 mod init_openclaw;
 mod init_sandbox;
 mod install;
