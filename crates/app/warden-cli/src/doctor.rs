@@ -315,8 +315,47 @@ fn hooks() -> Vec<Check> {
             },
             fix,
         ));
+        if agent == "codex" {
+            out.extend(codex_trust(path));
+        }
     }
     out
+}
+
+/// Codex runs only hooks whose trust its `config.toml` records: Warden hooks without it are
+/// listed by Codex and silently skipped.
+fn codex_trust(hooks_path: &Path) -> Option<Check> {
+    let config = hooks_path.with_file_name("config.toml");
+    let missing = match crate::init_codex::untrusted(hooks_path, &config) {
+        Ok(m) => m,
+        Err(e) => {
+            return Some(check(
+                "hooks:codex-trust",
+                Level::Fail,
+                format!("cannot tell whether Codex trusts Warden's hooks: {e:#}"),
+                Some("warden init codex"),
+            ))
+        }
+    };
+    Some(if missing.is_empty() {
+        check(
+            "hooks:codex-trust",
+            Level::Ok,
+            format!("Codex trusts Warden's hooks (`{}`)", config.display()),
+            None,
+        )
+    } else {
+        check(
+            "hooks:codex-trust",
+            Level::Fail,
+            format!(
+                "{} Warden hook(s) are untrusted in `{}`: Codex skips them, so nothing is checked",
+                missing.len(),
+                config.display()
+            ),
+            Some("warden init codex"),
+        )
+    })
 }
 
 /// OpenClaw, when it has a config here: is Warden's plugin loaded and current?

@@ -273,3 +273,118 @@ fn claude_code_real_client_is_guarded_by_warden() {
         r.code, results
     );
 }
+
+/// Codex's config: the fake model as its provider. Written before `warden init codex`, which
+/// appends its hook-trust block.
+fn codex_home(h: &Path, port: u16) {
+    let dir = h.join(".codex");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("config.toml"),
+        format!(
+            "model = \"fake-model\"\nmodel_provider = \"fake\"\n\n[model_providers.fake]\n\
+             name = \"fake\"\nbase_url = \"http://127.0.0.1:{port}/v1\"\nwire_api = \"responses\"\n\
+             env_key = \"FAKE_MODEL_KEY\"\nsupports_websockets = false\n"
+        ),
+    )
+    .unwrap();
+}
+
+fn codex(bin: &Path, h: &Path) -> Command {
+    let mut cmd = Command::new("timeout");
+    cmd.arg("180")
+        .arg(bin)
+        .args([
+            "exec",
+            "--skip-git-repo-check",
+            "-s",
+            "danger-full-access",
+            "--json",
+        ])
+        .arg("run the scripted commands")
+        .env("CODEX_HOME", h.join(".codex"))
+        .env("FAKE_MODEL_KEY", "fake-key-for-tests");
+    cmd
+}
+
+/// Codex's finished commands in its `--json` output: (command, output).
+fn codex_commands(stdout: &str) -> Vec<(String, String)> {
+    stdout
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter(|v| v["type"] == "item.completed" && v["item"]["type"] == "command_execution")
+        .map(|v| {
+            (
+                v["item"]["command"].as_str().unwrap_or("").to_string(),
+                v["item"]["aggregated_output"]
+                    .as_str()
+                    .unwrap_or("")
+                    .to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn codex_real_client_is_guarded_by_warden_after_a_plain_init() {
+    let Some(bin) = client("codex") else { return };
+    let h = home();
+    let ssh = h.path().join(".ssh");
+    std::fs::create_dir_all(&ssh).unwrap();
+    std::fs::write(ssh.join("id_rsa"), format!("KEY {SECRET}\n")).unwrap();
+    std::fs::write(h.path().join("project/.env"), "TOKEN=not-a-real-one\n").unwrap();
+    let model = FakeModel::start(h.path(), &["echo hello", "cat ~/.ssh/id_rsa", "cat .env"]);
+    codex_home(h.path(), model.port);
+    // A plain init, no bypass flag: it must leave Codex trusting Warden's hooks.
+    let r = super::warden_env(
+        h.path(),
+        &["init", "codex"],
+        &[("CODEX_HOME", h.path().join(".codex").to_str().unwrap())],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let mut m = Monitor::start(h.path(), &["--approval-timeout", "3s"]);
+    let r = run_client(codex(&bin, h.path()), h.path(), &m.state);
+    let ran = codex_commands(&r.stdout);
+    // The benign command ran; neither refused command did.
+    assert!(
+        ran.first()
+            .is_some_and(|(c, o)| c.contains("echo hello") && o.contains("hello")),
+        "{ran:?}\n{}\n{}",
+        r.stdout,
+        r.stderr
+    );
+    assert_eq!(ran.len(), 1, "only the benign command ran: {ran:?}");
+    let sent = model.requests();
+    assert!(
+        sent.contains("credentials.ssh-private-key"),
+        "the refusal went back to the model"
+    );
+    assert!(!sent.contains(SECRET), "the SSH key reached the model");
+    let approvals = m.records(&["--kind", "approval"]);
+    assert!(
+        approvals.iter().any(|a| a.to_string().contains("env")),
+        "the ask reached the approval path: {approvals:?}"
+    );
+    eprintln!("codex: session of 3 tool calls {:?}", r.elapsed);
+
+    // The monitor stopped: the client is blocked, not allowed.
+    m.kill9();
+    let marker = h.path().join("ran-while-down");
+    drop(model);
+    let model = FakeModel::start(h.path(), &[&format!("touch {}", marker.display())]);
+    codex_home(h.path(), model.port);
+    let r = super::warden_env(
+        h.path(),
+        &["init", "codex"],
+        &[("CODEX_HOME", h.path().join(".codex").to_str().unwrap())],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let r = run_client(codex(&bin, h.path()), h.path(), &m.state);
+    assert!(!marker.exists(), "a command ran with the monitor down");
+    assert!(codex_commands(&r.stdout).is_empty(), "{}", r.stdout);
+    assert!(
+        model.requests().contains("not reachable"),
+        "the model was told why"
+    );
+    eprintln!("codex with the monitor down: exit {:?}", r.code);
+}
