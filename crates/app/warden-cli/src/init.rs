@@ -205,7 +205,7 @@ pub fn run(args: &InitArgs) -> Result<Code> {
         // Codex skips hooks whose trust its config.toml does not record: without this, a
         // plain init would leave every Warden hook listed but never run.
         crate::init_codex::write_trust(config, trust)?;
-        if !trust.is_empty() {
+        if !trust.is_empty() && !args.uninstall {
             eprintln!(
                 "recorded trust for Warden's {} hooks in `{}`",
                 trust.len(),

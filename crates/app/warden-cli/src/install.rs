@@ -329,6 +329,11 @@ pub fn install(args: &InstallArgs) -> Result<Code> {
             )
         })?;
         std::os::unix::fs::chown(&codex, Some(agent_uid), Some(agent_gid))?;
+        // Codex skips hooks whose trust its config.toml does not record.
+        let (_, doc) = crate::init::read_settings(&codex)?;
+        let config = codex.with_file_name("config.toml");
+        crate::init_codex::write_trust(&config, &crate::init_codex::warden_trust(&codex, &doc))?;
+        std::os::unix::fs::chown(&config, Some(agent_uid), Some(agent_gid))?;
         eprintln!(
             "hooks: Codex `{}` (the agent's user can edit this file: Codex has no managed hook file)",
             codex.display()
@@ -416,6 +421,7 @@ pub fn uninstall(args: &InstallArgs) -> Result<Code> {
                 edit_json(&codex, |doc| {
                     crate::init::apply(doc, Agent::Codex, "warden-hook", true)
                 })?;
+                crate::init_codex::write_trust(&codex.with_file_name("config.toml"), &[])?;
             }
         }
     }
