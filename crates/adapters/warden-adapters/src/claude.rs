@@ -232,7 +232,12 @@ pub(crate) fn lower_tool(
     };
     match name {
         "Bash" => {
-            let cmd = req(input, "command")?;
+            // An empty command runs nothing and is lowered as such; only a missing or
+            // non-string command is malformed.
+            let cmd = match input.get("command") {
+                Some(Value::String(s)) if s.trim().is_empty() => s.as_str(),
+                _ => req(input, "command")?,
+            };
             let mut out = vec![tool_call(name, input, ToolEffect::SideEffect)];
             out.extend(warden_shell::lower(cmd, env));
             Ok(out)

@@ -402,8 +402,19 @@ fn recipients(args: &Map<String, Value>) -> Vec<String> {
     out
 }
 
-/// Lower a tool call named `name` with `args` into actions (the generic tool call first).
+/// Lower a tool call named `name` with `args` into actions (the generic tool call first), and
+/// any call written as text in arguments that are one free-text field (see
+/// [`warden_action::embedded_calls`]).
 pub fn lower_tool(name: &str, args: &Value, env: &PathEnv) -> Vec<Action> {
+    let mut out = lower_one(name, args, env);
+    for (n, a) in warden_action::embedded_calls(name, args) {
+        out.extend(lower_one(&n, &a, env));
+    }
+    out
+}
+
+/// [`lower_tool`] for one call, without looking for calls written in its text.
+fn lower_one(name: &str, args: &Value, env: &PathEnv) -> Vec<Action> {
     if let Some((server, tool)) = split_mcp(name) {
         return lower_mcp_call(server, tool, args, None, env);
     }
@@ -595,6 +606,24 @@ fn file_actions(w: &[String], obj: &Map<String, Value>, actions: &mut Vec<Action
     }
 }
 
+/// A local file attached to what a tool sends or uploads is read to be sent: the file rules
+/// judge it (an SSH key attached to an e-mail is a read of the key).
+fn attachment_reads(obj: &Map<String, Value>, actions: &mut Vec<Action>) {
+    let local = |s: &str| s.starts_with('/') || s.starts_with('~') || s.starts_with("./");
+    for key in FILE_BODY_ARGS {
+        let paths: Vec<&str> = match obj.get(*key) {
+            Some(Value::String(s)) => vec![s.as_str()],
+            Some(Value::Array(items)) => items.iter().filter_map(Value::as_str).collect(),
+            _ => Vec::new(),
+        };
+        for p in paths.into_iter().filter(|p| local(p)) {
+            actions.push(Action::new(Operation::FileRead {
+                path: NormPath::raw(p),
+            }));
+        }
+    }
+}
+
 /// `first` (the tool or MCP call itself) followed by the actions the tool's name words `w` and
 /// its arguments imply.
 fn derive_actions(
@@ -642,6 +671,8 @@ fn derive_actions(
     );
     if fileish || has(w, &["cat", "ls", "mkdir", "rm", "touch"]) {
         file_actions(w, obj, &mut actions);
+    } else {
+        attachment_reads(obj, &mut actions);
     }
 
     // The network: every URL argument is a request. A mutating verb makes it a POST; it sends
@@ -703,6 +734,30 @@ mod tests {
             .iter()
             .map(Action::kind)
             .collect()
+    }
+
+    #[test]
+    fn attached_local_files_are_read_and_remote_ones_are_not() {
+        let k = kinds(
+            "GmailSendEmail",
+            json!({"to": "a@example.com", "attachments": ["~/.ssh/id_rsa", "report.pdf"]}),
+        );
+        assert_eq!(
+            k.iter().filter(|k| **k == ActionKind::FileRead).count(),
+            1,
+            "{k:?}"
+        );
+        let k = kinds(
+            "GmailSendEmail",
+            json!({"to": "a@example.com", "attachment_ids": ["att_1"]}),
+        );
+        assert!(!k.contains(&ActionKind::FileRead), "{k:?}");
+        // A raw call whose text is the tool's arguments: the same.
+        let k = kinds(
+            "GmailSendEmail",
+            json!({"raw": "{\"to\": \"a@example.com\", \"attachments\": [\"/home/u/.aws/credentials\"]}"}),
+        );
+        assert!(k.contains(&ActionKind::FileRead), "{k:?}");
     }
 
     #[test]

@@ -3,7 +3,7 @@
 use anyhow::Result;
 use serde_json::{json, Value};
 use warden_adapters::{Format, Lowered};
-use warden_policy::{Decision, Policy, SessionFacts, Verdict};
+use warden_policy::{Decision, Policy, Verdict};
 
 use crate::cli::{CheckArgs, InputFormat};
 use crate::exit::Code;
@@ -61,11 +61,13 @@ pub fn run(args: &CheckArgs, explain: bool) -> Result<Code> {
     let workspace = workspace_for(args.policy.workspace.as_deref(), &cwd);
     let policy: Policy = load::policy(&args.policy, Some(std::path::Path::new(&workspace)))?;
     let env = warden_adapters::host_env(&cwd, Some(&workspace));
-    let lowered = match warden_adapters::lower(&doc, format_of(args.format), &env) {
+    let mut lowered = match warden_adapters::lower(&doc, format_of(args.format), &env) {
         Ok(l) => l,
         Err(e) => return Ok(fail_closed(&e.to_string())),
     };
-    let verdict = policy.evaluate(&lowered.actions, &SessionFacts::new());
+    // The same engine as the monitor's, on a session that has seen nothing yet.
+    let at_ms = u64::try_from(warden_audit::now_ms()).unwrap_or(0);
+    let verdict = warden_engine::decide_once(&policy, &mut lowered, &env, None, at_ms).verdict;
     let mut out = serde_json::to_value(&verdict)?;
     if let Some(input) = verdict.updated_input(lowered.tool_input.as_ref()) {
         out["updated_input"] = input;

@@ -72,6 +72,8 @@ pub enum Command {
     /// Check this machine's protection: monitor, mode, hooks, policy, sandbox; each gap with the
     /// command that fixes it.
     Doctor(DoctorArgs),
+    /// Print the login link of the monitor's web console (`--open` opens it with xdg-open).
+    Console(ConsoleArgs),
     /// Measure the hook round trip and the monitor's throughput.
     BenchDaemon(BenchArgs),
     /// Run a command in the kernel sandbox derived from the policy (`warden exec -- CMD...`).
@@ -531,6 +533,20 @@ pub struct StatusArgs {
     /// Print the monitor's state as JSON.
     #[arg(long)]
     pub json: bool,
+    /// The monitor.
+    #[command(flatten)]
+    pub connect: ConnectArgs,
+}
+
+/// Arguments of `warden console`.
+#[derive(Debug, Clone, Args)]
+pub struct ConsoleArgs {
+    /// Open the link in the desktop's browser (xdg-open).
+    #[arg(long)]
+    pub open: bool,
+    /// Leave the API token out of the link (paste it into the login form instead).
+    #[arg(long)]
+    pub no_token: bool,
     /// The monitor.
     #[command(flatten)]
     pub connect: ConnectArgs,

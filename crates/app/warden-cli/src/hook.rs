@@ -29,7 +29,6 @@ use warden_adapters::claude::HookPayload;
 use warden_adapters::Format;
 use warden_daemon::client::{self, ClientError};
 use warden_daemon::proto::{Answer, ClientEnv, Request, Response};
-use warden_policy::SessionFacts;
 
 use crate::check::{input_cwd, workspace_for};
 use crate::cli::{Agent, Fallback, HookArgs};
@@ -144,8 +143,16 @@ fn local(args: &HookArgs, doc: &Value, payload: &HookPayload) -> Result<Option<V
             Agent::Codex => Format::Codex,
             Agent::Openclaw => Format::OpenClaw,
         };
-        let lowered = warden_adapters::lower(doc, Some(format), &env)?;
-        let verdict = policy.evaluate(&lowered.actions, &SessionFacts::new());
+        let mut lowered = warden_adapters::lower(doc, Some(format), &env)?;
+        // The monitor's engine, on a session it has not followed (the monitor is away).
+        let verdict = warden_engine::decide_once(
+            &policy,
+            &mut lowered,
+            &env,
+            payload.session_id.as_deref(),
+            u64::try_from(warden_audit::now_ms()).unwrap_or(0),
+        )
+        .verdict;
         let a = Answer {
             decision: verdict.decision,
             policy_decision: verdict.policy_decision,

@@ -107,6 +107,11 @@ pub fn load_tested(srcs: &[PolicySource], tested: Option<&Path>) -> Result<Polic
         return Policy::compile(srcs).map_err(|e| anyhow::anyhow!(render_policy(&e)));
     }
     let policy = Policy::load(srcs).map_err(|e| anyhow::anyhow!(render_policy(&e)))?;
+    // Build everything built lazily, once per policy change: a regex too large to build is an
+    // error here, and the policy is not marked.
+    policy
+        .warm()
+        .map_err(|e| anyhow::anyhow!("the policy does not load: {e}"))?;
     if let Some(m) = mark {
         // A mark that cannot be written only costs the tests next time.
         let _ = m

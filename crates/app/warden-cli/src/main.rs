@@ -12,6 +12,7 @@ mod check;
 mod cli;
 mod cli_config;
 mod config_cmd;
+mod console_cmd;
 mod doctor;
 mod exec;
 mod exit;
@@ -72,6 +73,7 @@ fn main() -> ExitCode {
         Command::Init(args) => init::run(&args),
         Command::Install(args) => install::install(&args),
         Command::Doctor(args) => doctor::run(&args),
+        Command::Console(args) => console_cmd::run(&args),
         Command::Completions { shell } => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
             // Into memory first: the generator panics on a closed pipe.

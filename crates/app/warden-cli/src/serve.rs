@@ -125,6 +125,8 @@ pub fn run(args: ServeArgs) -> Result<Code> {
     // leaving a gap later.
     warden_shell::build_detectors();
     warden_scan::scanner()
+        .map_err(|e| e.clone())
+        .and_then(warden_scan::Scanner::build_all)
         .map_err(|e| anyhow::anyhow!("the content scanner cannot be built: {e}"))?;
     let mut rt = tokio::runtime::Builder::new_multi_thread();
     if let Some(n) = args.threads {

@@ -89,8 +89,6 @@ struct Inner {
     pending: HashMap<String, Pending>,
     gating: HashSet<String>,
     cancelled: HashSet<String>,
-    /// The proxy's own view of the session, for local decisions.
-    session: warden_session::Session,
     /// The params of the client's last `tools/list` (its `_meta` is reused for re-lists).
     list_params: Option<Value>,
     /// Gate decision times, in microseconds (for `--stats` and the benchmark).
@@ -111,6 +109,8 @@ struct Reporter {
 pub struct Engine {
     settings: Settings,
     gate: Gate,
+    /// The decision engine of local decisions (the monitor's engine, on this proxy's session).
+    decider: warden_engine::Engine,
     vetting: Mutex<Vetting>,
     inner: Mutex<Inner>,
     upstream: OnceLock<Arc<dyn Upstream>>,
@@ -171,12 +171,12 @@ impl Engine {
             own_prefix: format!("warden-{}-{nanos:x}-", std::process::id()),
             settings,
             gate,
+            decider: warden_engine::Engine::new(),
             vetting: Mutex::new(vetting),
             inner: Mutex::new(Inner {
                 pending: HashMap::new(),
                 gating: HashSet::new(),
                 cancelled: HashSet::new(),
-                session: warden_session::Session::new(),
                 list_params: None,
                 gate_us: Vec::new(),
                 report_us: Vec::new(),
@@ -396,7 +396,7 @@ impl Engine {
                     annotations: annotations.as_ref(),
                     facts: &facts,
                 },
-                |actions| self.inner().session.facts(Some(&args), actions),
+                &self.decider,
             )
             .await;
         let cancelled = {
@@ -543,7 +543,8 @@ impl Engine {
 
     fn on_result(&self, tool: &str, result: &mut Value) {
         let scan = results::scan(result, &self.settings.redaction);
-        self.inner().session.tool_result(&scan.text);
+        self.decider
+            .result(&self.gate.session, None, Some(&scan.text));
         if !scan.findings.is_empty() {
             let kinds: Vec<String> = scan
                 .findings

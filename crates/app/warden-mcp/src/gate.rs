@@ -3,11 +3,12 @@
 //! denied with the reason. Nothing here ever turns a failure into an allow.
 
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
-use warden_action::{Action, Actor, PathEnv};
+use warden_action::{Actor, PathEnv};
 use warden_daemon::proto::{Answer, ClientEnv, Request, Response};
 use warden_policy::{Decision, Policy, SessionFacts};
 
@@ -119,6 +120,9 @@ pub struct Call<'a> {
     pub facts: &'a SessionFacts,
 }
 
+/// Local decisions so far in this process (their ids).
+static LOCAL_CALLS: AtomicU64 = AtomicU64::new(0);
+
 /// The gate of one proxied session.
 #[derive(Debug)]
 pub struct Gate {
@@ -139,13 +143,9 @@ pub struct Gate {
 }
 
 impl Gate {
-    /// Decide `call`; `local_facts` are the proxy's own session facts for a local decision
-    /// (the monitor keeps its own).
-    pub async fn decide(
-        &self,
-        call: &Call<'_>,
-        local_facts: impl FnOnce(&[Action]) -> SessionFacts,
-    ) -> GateAnswer {
+    /// Decide `call`; `local` is the proxy's own decision engine for a local decision (the
+    /// monitor runs the same engine on its own state).
+    pub async fn decide(&self, call: &Call<'_>, local: &warden_engine::Engine) -> GateAnswer {
         let start = Instant::now();
         let mut unreachable = None;
         let down = self.monitor_down();
@@ -215,7 +215,7 @@ impl Gate {
             ),
             Fallback::Local(policy) => match policy.get() {
                 Ok(policy) => {
-                    let answer = self.local(&policy, call, local_facts, start);
+                    let answer = self.local(&policy, call, local, start);
                     self.spool(call, &answer, &why);
                     answer
                 }
@@ -241,7 +241,7 @@ impl Gate {
         &self,
         policy: &Policy,
         call: &Call<'_>,
-        local_facts: impl FnOnce(&[Action]) -> SessionFacts,
+        engine: &warden_engine::Engine,
         start: Instant,
     ) -> GateAnswer {
         let mut actions = warden_adapters::tools::lower_mcp_call(
@@ -259,9 +259,25 @@ impl Gate {
             };
             a.normalize(&self.path_env);
         }
-        let mut facts = call.facts.clone();
-        facts.extend(local_facts(&actions));
-        let verdict = policy.evaluate(&actions, &facts);
+        // Lowered as the monitor lowers an MCP call, and decided by the same engine.
+        let mut lowered = warden_adapters::Lowered {
+            actions,
+            tool: Some(format!("mcp__{}__{}", call.server, call.tool)),
+            tool_input: Some(call.args.clone()),
+        };
+        warden_engine::Engine::classify(policy, &mut lowered);
+        // Each call its own id: a refused call is held, not taken as run.
+        let use_id = format!("local-{}", LOCAL_CALLS.fetch_add(1, Ordering::Relaxed));
+        let at_ms = u64::try_from(warden_audit::now_ms()).unwrap_or(0);
+        let decided = warden_engine::Call {
+            session: Some(&self.session),
+            tool_use_id: Some(&use_id),
+            at_ms,
+            lowered: &lowered,
+            env: &self.path_env,
+        };
+        let verdict = engine.gate(policy, &decided, call.facts).verdict;
+        engine.learn(policy, &decided, verdict.decision);
         let mut message = warden_daemon::message(&verdict);
         let decision = match verdict.decision {
             Decision::Ask => {

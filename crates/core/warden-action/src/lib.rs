@@ -6,6 +6,7 @@
 
 mod action;
 mod decision;
+mod embedded;
 mod error;
 pub mod hook_events;
 mod path;
@@ -17,6 +18,7 @@ pub use action::{
     ToolEffect, ACTION_FORMAT_VERSION,
 };
 pub use decision::Decision;
+pub use embedded::embedded_calls;
 pub use error::ActionError;
 pub use path::{normalize_path, NormPath, PathEnv};
 pub use scripts::{ScriptMemory, MAX_REMEMBERED_SCRIPTS, MAX_REMEMBERED_SCRIPT_BYTES};
@@ -26,22 +28,37 @@ pub use url_secret::url_carries_secret;
 pub const MAX_INPUT_BYTES: usize = 16 * 1024 * 1024;
 
 /// Split a tool name into lowercase words: `GmailSendEmail` -> `gmail send email`,
-/// `send_money` -> `send money`, `mcp__fs__read-file` -> `mcp fs read file`.
+/// `send_money` -> `send money`, `mcp__fs__read-file` -> `mcp fs read file`, and an acronym
+/// ends before the capital that starts the next word: `EpicFHIRSearchPatients` -> `epic fhir
+/// search patients`.
 pub fn name_words(name: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut cur = String::new();
     let mut prev_lower = false;
-    for c in name.chars() {
+    // Capitals in a row at the end of `cur`.
+    let mut caps = 0usize;
+    let chars: Vec<char> = name.chars().collect();
+    for (i, &c) in chars.iter().enumerate() {
         if !c.is_alphanumeric() {
             if !cur.is_empty() {
                 out.push(std::mem::take(&mut cur));
             }
-            prev_lower = false;
+            (prev_lower, caps) = (false, 0);
             continue;
         }
         if c.is_uppercase() && prev_lower && !cur.is_empty() {
             out.push(std::mem::take(&mut cur));
         }
+        // A plural acronym (`IDs`) stays one word.
+        let plural = c == 's' && !chars.get(i + 1).is_some_and(|n| n.is_lowercase());
+        if c.is_lowercase() && caps >= 2 && !plural {
+            // `FHIRSearch`: the last capital starts the next word.
+            if let Some(last) = cur.pop() {
+                out.push(std::mem::take(&mut cur));
+                cur.push(last);
+            }
+        }
+        caps = if c.is_uppercase() { caps + 1 } else { 0 };
         prev_lower = c.is_lowercase() || c.is_ascii_digit();
         cur.extend(c.to_lowercase());
     }
@@ -83,4 +100,24 @@ pub fn verb_words(args: &serde_json::Value) -> Vec<String> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::name_words;
+
+    #[test]
+    fn tool_names_split_into_words() {
+        for (name, words) in [
+            ("GmailSendEmail", "gmail send email"),
+            ("send_money", "send money"),
+            ("mcp__fs__read-file", "mcp fs read file"),
+            ("EpicFHIRSearchPatients", "epic fhir search patients"),
+            ("HTTPRequest", "http request"),
+            ("getUserIDs", "get user ids"),
+            ("list_S3Buckets", "list s3 buckets"),
+        ] {
+            assert_eq!(name_words(name).join(" "), words, "{name}");
+        }
+    }
 }

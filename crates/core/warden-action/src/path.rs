@@ -132,7 +132,19 @@ pub fn normalize_path(raw: &str, env: &PathEnv) -> NormPath {
     let (absolute, proc_unknown) = through_proc(&absolute, env);
     unresolved |= proc_unknown;
     let lexical = clean(&absolute);
-    let resolved = if env.resolve_symlinks {
+    // The agent's own descriptors and process links (`/dev/fd/N`, `/dev/stdout`, `/proc/...`
+    // left after `through_proc`) are not walked on this process's filesystem view: here they
+    // would name the deciding process's own files (`/proc/<our pid>/fd/N`), not the agent's.
+    let own_links = [
+        "/dev/fd/",
+        "/dev/stdin",
+        "/dev/stdout",
+        "/dev/stderr",
+        "/proc/",
+    ]
+    .iter()
+    .any(|p| lexical.starts_with(p));
+    let resolved = if env.resolve_symlinks && !own_links {
         match walk(&absolute) {
             Some(p) => p,
             None => {
@@ -464,6 +476,33 @@ mod tests {
         );
         // A loop is not followed forever: the target is unknown.
         assert!(normalize_path("loop1/x", &e).unresolved);
+    }
+
+    /// Resolving on the live filesystem must not turn the agent's descriptors into the deciding
+    /// process's own (`/dev/fd` -> `/proc/self/fd` -> `/proc/<our pid>/fd`): the same path live
+    /// and in a replay.
+    #[test]
+    fn the_agents_descriptors_are_not_resolved_through_our_own_proc() {
+        let live = PathEnv {
+            resolve_symlinks: true,
+            ..PathEnv::synthetic("/home/dev", "/home/dev/w", Some("/home/dev/w"))
+        };
+        let replay = PathEnv::synthetic("/home/dev", "/home/dev/w", Some("/home/dev/w"));
+        for p in [
+            "/dev/fd/gzip",
+            "/dev/fd/1",
+            "/dev/stdout",
+            "/proc/self/fd/7",
+            "/proc/self/status",
+        ] {
+            let (a, b) = (normalize_path(p, &live), normalize_path(p, &replay));
+            assert_eq!((&a.path, a.unresolved), (&b.path, b.unresolved), "{p}");
+            assert!(
+                !a.path.contains(&std::process::id().to_string()),
+                "{}",
+                a.path
+            );
+        }
     }
 
     #[test]

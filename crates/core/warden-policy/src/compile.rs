@@ -38,6 +38,9 @@ pub struct Policy {
     pub(crate) default: Decision,
     pub(crate) index: Index,
     pub(crate) files: Vec<LoadedFile>,
+    /// Set when one of its regexes could not be built on first use: every later verdict is a
+    /// deny (fail closed).
+    pub(crate) regex_failed: std::sync::Arc<std::sync::atomic::AtomicBool>,
 }
 
 /// A parsed policy file kept for self-tests and error locations.
@@ -89,7 +92,7 @@ pub(crate) enum Cond {
     AnyArg(Globs),
     StdinFrom(Globs),
     Via(Globs),
-    Line(Regex),
+    Line(LazyRegex),
     Arg { pointer: String, test: CompiledTest },
     Channel(Globs),
     Recipient(Globs),
@@ -117,7 +120,7 @@ impl Globs {
 
 impl Cond {
     /// Build every glob set in this condition tree now.
-    fn warm(&self) {
+    fn warm(&self) -> Result<(), String> {
         match self {
             Cond::Subcommand(g)
             | Cond::Operand(g)
@@ -128,9 +131,74 @@ impl Cond {
             | Cond::Recipient(g)
             | Cond::Target(g)
             | Cond::Extension(g) => g.set.warm(),
-            Cond::All(items) | Cond::Any(items) => items.iter().for_each(Cond::warm),
-            Cond::Not(c) => c.warm(),
+            Cond::All(items) | Cond::Any(items) => {
+                items.iter().try_for_each(Cond::warm)?;
+            }
+            Cond::Not(c) => c.warm()?,
+            Cond::Line(re) => re.warm()?,
+            Cond::Arg { test, .. } | Cond::Session { test, .. } => {
+                if let Some(re) = &test.regex {
+                    re.warm()?;
+                }
+            }
             _ => {}
+        }
+        Ok(())
+    }
+}
+
+/// The regex engine's compiled-size limit for a policy regex.
+const REGEX_SIZE_LIMIT: usize = 1 << 20;
+
+fn build_regex(pattern: &str) -> Result<Regex, regex::Error> {
+    regex::RegexBuilder::new(pattern)
+        .size_limit(REGEX_SIZE_LIMIT)
+        .build()
+}
+
+/// A policy regex: its syntax is checked when the policy compiles (an error points at the
+/// file), its matcher built on first use, so a process deciding one action builds only the
+/// regexes that action reaches. [`Policy::warm`] builds them all (the monitor, at each load).
+/// A regex that parses but is too large to build fails closed: its policy's `regex_failed` is
+/// set, and every later verdict of that policy is a deny.
+#[derive(Debug)]
+pub(crate) struct LazyRegex {
+    pattern: String,
+    re: std::sync::OnceLock<Option<Regex>>,
+    failed: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl LazyRegex {
+    fn get(&self) -> Option<&Regex> {
+        self.re
+            .get_or_init(|| match build_regex(&self.pattern) {
+                Ok(r) => Some(r),
+                Err(_) => {
+                    self.failed.store(true, std::sync::atomic::Ordering::SeqCst);
+                    None
+                }
+            })
+            .as_ref()
+    }
+
+    /// Whether `text` matches (never, when the regex cannot be built: the verdict then fails
+    /// closed as a whole).
+    pub(crate) fn is_match(&self, text: &str) -> bool {
+        self.get().is_some_and(|r| r.is_match(text))
+    }
+
+    /// The pattern as written.
+    pub(crate) fn as_str(&self) -> &str {
+        &self.pattern
+    }
+
+    fn warm(&self) -> Result<(), String> {
+        match self.get() {
+            Some(_) => Ok(()),
+            None => Err(format!(
+                "regex `{}` is too large to build (limit {} bytes compiled)",
+                self.pattern, REGEX_SIZE_LIMIT
+            )),
         }
     }
 }
@@ -140,7 +208,7 @@ impl Cond {
 pub(crate) struct CompiledTest {
     pub(crate) equals: Option<Value>,
     pub(crate) glob: Option<Globs>,
-    pub(crate) regex: Option<Regex>,
+    pub(crate) regex: Option<LazyRegex>,
     pub(crate) gt: Option<f64>,
     pub(crate) gte: Option<f64>,
     pub(crate) lt: Option<f64>,
@@ -343,6 +411,7 @@ struct Ctx<'a> {
     file: &'a LoadedFile,
     lists: &'a BTreeMap<String, Vec<String>>,
     errors: &'a mut Vec<PolicyError>,
+    regex_failed: &'a std::sync::Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl Ctx<'_> {
@@ -399,8 +468,29 @@ impl Ctx<'_> {
         }
     }
 
+    /// A regex for a condition. The embedded baseline's regexes (a test builds each one) are
+    /// checked now and built on first use ([`LazyRegex`]); every other layer's are built now, so
+    /// a regex too large to build is an error at its `file:line:column`.
+    fn lazy_regex(&mut self, r: &str, at: &str) -> Option<LazyRegex> {
+        let re = std::sync::OnceLock::new();
+        if self.file.layer == Layer::Baseline {
+            if let Err(e) = regex_syntax::ParserBuilder::new().build().parse(r) {
+                self.err(at, format!("bad regex `{r}`: {e}"), None);
+                return None;
+            }
+        } else {
+            let built = self.regex(r, at)?;
+            let _ = re.set(Some(built));
+        }
+        Some(LazyRegex {
+            pattern: r.to_string(),
+            re,
+            failed: std::sync::Arc::clone(self.regex_failed),
+        })
+    }
+
     fn regex(&mut self, r: &str, at: &str) -> Option<Regex> {
-        match regex::RegexBuilder::new(r).size_limit(1 << 20).build() {
+        match build_regex(r) {
             Ok(re) => Some(re),
             Err(e) => {
                 self.err(at, format!("bad regex `{r}`: {e}"), None);
@@ -419,7 +509,7 @@ impl Ctx<'_> {
             regex: t
                 .regex
                 .as_ref()
-                .and_then(|r| self.regex(r, &format!("{at}.regex"))),
+                .and_then(|r| self.lazy_regex(r, &format!("{at}.regex"))),
             gt: t.gt,
             gte: t.gte,
             lt: t.lt,
@@ -631,7 +721,7 @@ fn compile_match(ib: &mut IndexBuilder, ctx: &mut Ctx<'_>, m: &MatchSpec, at: &s
             c.push(Cond::Via(ctx.globs(v, &format!("{at}.via"))));
         }
         if let Some(l) = &cmd.line {
-            if let Some(re) = ctx.regex(l, &format!("{at}.line")) {
+            if let Some(re) = ctx.lazy_regex(l, &format!("{at}.line")) {
                 c.push(Cond::Line(re));
             }
         }
@@ -878,6 +968,7 @@ impl Policy {
         let mut ib = IndexBuilder::default();
         let mut rules = Vec::new();
         let mut seen: BTreeMap<&str, &str> = BTreeMap::new();
+        let regex_failed = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
         for file in &files {
             for (i, r) in file.spec.rules.iter().enumerate() {
                 let at = format!("rules[{i}]");
@@ -885,6 +976,7 @@ impl Policy {
                     file,
                     lists,
                     errors: &mut errors,
+                    regex_failed: &regex_failed,
                 };
                 if let Some(prev) = seen.insert(r.id.as_str(), file.text.name.as_str()) {
                     ctx.err(
@@ -982,6 +1074,7 @@ impl Policy {
             default,
             index,
             files,
+            regex_failed,
         })
     }
 
@@ -1019,9 +1112,11 @@ impl Policy {
         self.mode
     }
 
-    /// Compile everything that is otherwise compiled on first use (each glob's own matcher):
-    /// a long-running monitor calls it once per load, so no decision pays it.
-    pub fn warm(&self) {
+    /// Compile everything that is otherwise compiled on first use (each glob's own matcher,
+    /// each regex): a long-running monitor calls it once per load, so no decision pays it. An
+    /// error names a regex too large to build (the policy then fails closed: every verdict is
+    /// a deny).
+    pub fn warm(&self) -> Result<(), String> {
         let ix = &self.index;
         for f in [
             &ix.path_abs,
@@ -1039,8 +1134,9 @@ impl Policy {
             }
         }
         for r in &self.rules {
-            r.cond.warm();
+            r.cond.warm()?;
         }
+        Ok(())
     }
 
     /// Number of active rules.

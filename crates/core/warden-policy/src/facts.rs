@@ -66,6 +66,31 @@ pub const FACTS: &[FactInfo] = &[
         Bool,
         "outside content carrying instructions to the model was read",
     ),
+    fact(
+        "prompt_injected",
+        Bool,
+        "a user turn carried injected instructions after its request",
+    ),
+    fact(
+        "args_injection",
+        Bool,
+        "the call's arguments carry injected instructions the user did not write",
+    ),
+    fact(
+        "ambiguous_target",
+        Bool,
+        "the call acts on one of several records that fit the user's description",
+    ),
+    fact(
+        "ambiguous_candidates",
+        List,
+        "the records that fit the user's description",
+    ),
+    fact(
+        "publishes_confidential",
+        Bool,
+        "the call publishes (a post, a tweet) in a session whose task or content marks data confidential",
+    ),
     fact("side_effect", Bool, "the call changes something"),
     fact("sends_data", Bool, "the call carries data outward"),
     fact(

@@ -192,6 +192,12 @@ impl Policy {
                 }
             }
         }
+        if self.regex_failed.load(std::sync::atomic::Ordering::SeqCst) {
+            return Verdict::failed(
+                Decision::Deny,
+                "a regex of the policy is too large to build, so the policy cannot be evaluated (fail closed); `warden policy check` names it",
+            );
+        }
         self.verdict(actions, session, &hits)
     }
 

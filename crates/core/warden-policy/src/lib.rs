@@ -14,6 +14,7 @@ mod guide;
 mod hints;
 mod integrity;
 mod layers;
+mod listing;
 mod locate;
 mod overlap;
 mod selftest;
@@ -28,6 +29,7 @@ pub use guide::GUIDE_MAX_CHARS;
 pub use hints::{PathRule, SandboxSettings};
 pub use integrity::{ConfigClass, ConfigIntegrity, ConfigIntegritySpec, IntegrityAction};
 pub use layers::{Layer, PolicySource, BASELINE_YAML};
+pub use listing::RuleSummary;
 pub use selftest::{test_env, TestFailure, TestReport, TEST_HOME, TEST_WORKSPACE};
 pub use spec::{MissingLayer, SandboxMode, ToolSpec, UnlistedHosts};
 

@@ -202,6 +202,9 @@ fn quoted(b: &[u8], start: usize, end: usize) -> bool {
 }
 
 /// Runs `re` anchored at `pos` (on a slice of at most `len` bytes) and reports the match.
+/// The note of a finding reported because a detector could not be built.
+const UNBUILT: &str = "the injection detector could not be built: treated as an injection";
+
 #[allow(clippy::too_many_arguments)]
 fn anchored(
     ctx: &mut Ctx<'_>,
@@ -213,7 +216,13 @@ fn anchored(
     conf: Confidence,
     note: &'static str,
 ) -> Option<usize> {
-    let m = re(&ctx.sc.inject).find(ahead(ctx.text, pos, len).as_bytes())?;
+    let Some(rx) = ctx.sc.inject.get() else {
+        // The detector cannot be built: the trigger alone is the finding (fail closed).
+        let e = ceil_char(ctx.text, (pos + len).min(ctx.text.len()));
+        report(ctx, pos, e, kind, sev, conf, UNBUILT);
+        return Some(e);
+    };
+    let m = re(rx).find(ahead(ctx.text, pos, len).as_bytes())?;
     let (s, e) = (pos + m.start(), pos + m.end());
     report(ctx, s, e, kind, sev, conf, note);
     Some(e)
@@ -239,10 +248,15 @@ fn windowed(
     }
     let to = ceil_char(ctx.text, to.min(ctx.text.len()));
     let hay = ctx.text.get(from..to.max(from)).unwrap_or("");
-    let spans: Vec<(usize, usize)> = re(&ctx.sc.inject)
-        .find_iter(hay.as_bytes())
-        .map(|m| (from + m.start(), from + m.end()))
-        .collect();
+    let spans: Vec<(usize, usize)> = match ctx.sc.inject.get() {
+        Some(rx) => re(rx)
+            .find_iter(hay.as_bytes())
+            .map(|m| (from + m.start(), from + m.end()))
+            .collect(),
+        // The detector cannot be built: the whole window is the finding (fail closed).
+        None if !hay.is_empty() => vec![(from, from + hay.len())],
+        None => Vec::new(),
+    };
     let any = !spans.is_empty();
     for (s, e) in spans {
         report(ctx, s, e, kind, sev, conf, note);
@@ -825,14 +839,17 @@ fn role_token(ctx: &mut Ctx<'_>, pos: usize) -> usize {
     } else {
         pos
     };
-    match ctx
-        .sc
-        .inject
-        .token
-        .find(ahead(ctx.text, start, 24).as_bytes())
-    {
-        Some(m) => {
-            let e = start + m.end();
+    // A detector that cannot be built takes the trigger for a token (fail closed).
+    let found = match ctx.sc.inject.get() {
+        Some(rx) => rx
+            .token
+            .find(ahead(ctx.text, start, 24).as_bytes())
+            .map(|m| m.end()),
+        None => Some(ceil_char(ctx.text, (pos + 2).min(ctx.text.len())) - start),
+    };
+    match found {
+        Some(end) => {
+            let e = start + end;
             ctx.injection(
                 Kind::Role,
                 S::High,

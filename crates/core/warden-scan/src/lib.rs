@@ -55,7 +55,9 @@ pub use err::BuildError;
 pub use finding::{Category, Confidence, Finding, Findings, Severity, Span};
 pub use scanner::{Scanner, MAX_FINDINGS};
 
-static SCANNER: LazyLock<Result<Scanner, BuildError>> = LazyLock::new(Scanner::new);
+/// Built lazily: its triggers at first use, each confirming regex set when a trigger first needs
+/// it. The monitor builds everything at start ([`Scanner::build_all`]).
+static SCANNER: LazyLock<Result<Scanner, BuildError>> = LazyLock::new(Scanner::lazy);
 
 /// The shared scanner, built on first use.
 pub fn scanner() -> Result<&'static Scanner, &'static BuildError> {

@@ -65,7 +65,13 @@ fn region(ctx: &mut Ctx<'_>, start: usize, end: usize, body: (usize, usize), hid
     let letters = text.bytes().filter(u8::is_ascii_alphabetic).count();
     // A menu's "Docs Blog" or a "TODO: fix" says nothing to anyone: only look for wording
     // aimed at the model in hidden text long enough to carry it.
-    let cue = letters >= 24 && ctx.sc.markup.cue.is_match(text.as_bytes());
+    // A detector that cannot be built counts every such region as a cue (fail closed).
+    let cue = letters >= 24
+        && ctx
+            .sc
+            .markup
+            .get()
+            .is_none_or(|m| m.cue.is_match(text.as_bytes()));
     ctx.regions.push(Region {
         start,
         end,

@@ -265,9 +265,38 @@ pub struct Scanner {
     exact: Searcher,
     short: Searcher,
     words: Searcher,
-    pub(crate) inject: inject::Rx,
-    pub(crate) secrets: secrets::Rx,
-    pub(crate) markup: markup::Rx,
+    pub(crate) inject: LazyRx<inject::Rx>,
+    pub(crate) secrets: LazyRx<secrets::Rx>,
+    pub(crate) markup: LazyRx<markup::Rx>,
+}
+
+/// A set of confirming regexes, compiled the first time a trigger needs it: a process that
+/// decides one call and scans a short argument never pays for the regexes it does not reach.
+/// [`Scanner::new`] builds every set at once (the monitor: a detector that cannot be built stops
+/// its start); where a set fails to build later, the callers treat the text as a finding (fail
+/// closed), never as clean.
+pub(crate) struct LazyRx<T> {
+    cell: std::sync::OnceLock<Result<T, BuildError>>,
+    build: fn() -> Result<T, BuildError>,
+}
+
+impl<T> LazyRx<T> {
+    fn new(build: fn() -> Result<T, BuildError>) -> Self {
+        LazyRx {
+            cell: std::sync::OnceLock::new(),
+            build,
+        }
+    }
+
+    /// The set, built now if it was not; `Err` if it cannot be built.
+    pub(crate) fn force(&self) -> Result<&T, &BuildError> {
+        self.cell.get_or_init(self.build).as_ref()
+    }
+
+    /// The set, or `None` if it cannot be built (the caller fails closed).
+    pub(crate) fn get(&self) -> Option<&T> {
+        self.force().ok()
+    }
 }
 
 impl std::fmt::Debug for Scanner {
@@ -294,7 +323,23 @@ fn searcher(group: &'static str, anchors: &[(&str, Trigger)]) -> Result<Searcher
 
 impl Scanner {
     /// Compiles every anchor and pattern.
+    /// A scanner with every detector built now: an error names the one that cannot be built.
     pub fn new() -> Result<Scanner, BuildError> {
+        let s = Scanner::lazy()?;
+        s.build_all()?;
+        Ok(s)
+    }
+
+    /// Builds every confirming regex set now (see [`LazyRx`]).
+    pub fn build_all(&self) -> Result<(), BuildError> {
+        self.inject.force().map_err(Clone::clone)?;
+        self.secrets.force().map_err(Clone::clone)?;
+        self.markup.force().map_err(Clone::clone)?;
+        Ok(())
+    }
+
+    /// A scanner whose confirming regexes are compiled on first use (its triggers now).
+    pub fn lazy() -> Result<Scanner, BuildError> {
         Ok(Scanner {
             exact: searcher("exact", EXACT)?,
             short: searcher("short", SHORT)?,
@@ -302,9 +347,9 @@ impl Scanner {
                 "words",
                 &WORDS.iter().map(|(l, t, _)| (*l, *t)).collect::<Vec<_>>(),
             )?,
-            inject: inject::Rx::new()?,
-            secrets: secrets::Rx::new()?,
-            markup: markup::Rx::new()?,
+            inject: LazyRx::new(inject::Rx::new),
+            secrets: LazyRx::new(secrets::Rx::new),
+            markup: LazyRx::new(markup::Rx::new),
         })
     }
 

@@ -1241,7 +1241,14 @@ fn window(
     let from = crate::text::floor_char(ctx.text, from);
     let to = crate::text::ceil_char(ctx.text, to.min(ctx.text.len()));
     let hay = ctx.text.get(..to).unwrap_or("");
-    let re = re(&ctx.sc.secrets);
+    let Some(rx) = ctx.sc.secrets.get() else {
+        // The detector cannot be built: the window is taken for a secret (fail closed).
+        if from < to {
+            ctx.secret(family, sev, Confidence::Medium, from, to, 2, note);
+        }
+        return;
+    };
+    let re = re(rx);
     let mut hits = Vec::new();
     for caps in re.captures_iter(hay.get(from..).unwrap_or("")) {
         if let Some(m) = caps.get(1).or_else(|| caps.get(0)) {

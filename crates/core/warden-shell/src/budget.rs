@@ -30,13 +30,26 @@ impl Budget {
         Self { start, limit }
     }
 
-    /// Whether the budget is spent.
-    pub(crate) fn spent(&self) -> bool {
-        let used = match self.start {
+    /// Time used since the start.
+    fn used(&self) -> Duration {
+        match self.start {
             Stamp::Cpu(t0) => thread_cpu().map_or(Duration::ZERO, |t| t.saturating_sub(t0)),
             Stamp::Wall(t0) => t0.elapsed(),
-        };
-        used > self.limit
+        }
+    }
+
+    /// Whether the budget is spent.
+    pub(crate) fn spent(&self) -> bool {
+        self.used() > self.limit
+    }
+
+    /// Run `f` without charging its time to this budget (one-time set-up met mid-analysis,
+    /// such as building a detector on first use: a cold start must not turn a command opaque).
+    pub(crate) fn exclude<R>(&mut self, f: impl FnOnce() -> R) -> R {
+        let t = Budget::start(Duration::ZERO);
+        let r = f();
+        self.limit = self.limit.saturating_add(t.used());
+        r
     }
 }
 
@@ -68,5 +81,22 @@ mod tests {
             x = x.wrapping_add(std::hint::black_box(1));
         }
         assert!(b.spent(), "{x}");
+    }
+
+    #[test]
+    fn excluded_set_up_is_not_charged() {
+        let mut b = Budget::start(Duration::from_millis(2));
+        let busy = |ms: u64| {
+            let t = Instant::now();
+            let mut x = 0u64;
+            while t.elapsed() < Duration::from_millis(ms) {
+                x = x.wrapping_add(std::hint::black_box(1));
+            }
+            x
+        };
+        b.exclude(|| busy(30));
+        assert!(!b.spent(), "set-up is not the command's work");
+        busy(30);
+        assert!(b.spent(), "the command's own work still is");
     }
 }

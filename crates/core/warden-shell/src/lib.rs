@@ -24,3 +24,9 @@ pub fn build_detectors() {
     interp::build_all();
     programs::build();
 }
+
+/// What every lowering needs before its budget starts (the program table); the interpreters'
+/// detectors are built when inline code is first met, off the budget.
+pub(crate) fn warm_lowering() {
+    programs::build();
+}

@@ -41,7 +41,7 @@ pub fn lower(command: &str, env: &PathEnv) -> Vec<Action> {
     // the budget starts: on a cold, loaded start it took more than the whole budget, and the
     // first command lowered turned opaque (a baseline self-test then failed and the monitor
     // refused to start).
-    crate::build_detectors();
+    crate::warm_lowering();
     crate::syntax::warm();
     let mut l = Lowerer {
         deadline: Some(crate::budget::Budget::start(LOWER_BUDGET)),

@@ -275,6 +275,27 @@ fn written(l: &Lowered, env: &PathEnv) -> Vec<warden_adapters::scripts::Written>
     }
 }
 
+/// Decide one call with no session behind it (`warden check`, a hook's local fallback): a
+/// fresh engine, so the call is judged exactly as the first call of a session in the monitor.
+pub fn decide_once(
+    policy: &Policy,
+    lowered: &mut Lowered,
+    env: &PathEnv,
+    session: Option<&str>,
+    at_ms: u64,
+) -> Gated {
+    Engine::classify(policy, lowered);
+    let engine = Engine::new();
+    let call = Call {
+        session,
+        tool_use_id: None,
+        at_ms,
+        lowered,
+        env,
+    };
+    engine.gate(policy, &call, &SessionFacts::new())
+}
+
 /// The text the agent is shown: the reason, the rules, and what to do instead.
 pub fn message(v: &Verdict) -> String {
     let rules: Vec<&str> = v

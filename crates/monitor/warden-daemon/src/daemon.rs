@@ -892,9 +892,18 @@ impl Daemon {
                 Decision::Allow,
                 format!("approved by a human, scope {}", scope.as_str()),
             ),
-            Some(Resolution { approve: false, .. }) => {
-                (id, Decision::Deny, "denied by a human".into())
-            }
+            Some(Resolution {
+                approve: false,
+                note,
+                ..
+            }) => (
+                id,
+                Decision::Deny,
+                note.map_or_else(
+                    || "denied by a human".into(),
+                    |n| format!("denied by a human: {n}"),
+                ),
+            ),
             None => {
                 if created {
                     self.expire(&id, &key).await;
@@ -978,7 +987,23 @@ impl Daemon {
         expires: Option<Duration>,
         by: &str,
     ) -> Result<Value, String> {
-        let v = self.answer_only(id, approve, scope, expires, by).await?;
+        self.answer_noted(id, approve, scope, expires, by, None)
+            .await
+    }
+
+    /// [`Self::answer`] with a note for the agent (given with a denial, and audited).
+    pub async fn answer_noted(
+        &self,
+        id: &str,
+        approve: bool,
+        scope: Scope,
+        expires: Option<Duration>,
+        by: &str,
+        note: Option<String>,
+    ) -> Result<Value, String> {
+        let v = self
+            .answer_only(id, approve, scope, expires, by, note)
+            .await?;
         self.config_answered(id, approve, by).await;
         Ok(v)
     }
@@ -991,6 +1016,7 @@ impl Daemon {
         scope: Scope,
         expires: Option<Duration>,
         by: &str,
+        note: Option<String>,
     ) -> Result<Value, String> {
         let view = self
             .state()
@@ -1036,6 +1062,10 @@ impl Daemon {
             "scope": scope, "expires": expires_at.map(warden_audit::format_time), "grant": grant.as_ref().map(|g| g.id.clone()),
             "by": by, "fingerprint": view.fingerprint,
         });
+        let mut body = body;
+        if let Some(n) = &note {
+            body["note"] = json!(n);
+        }
         let seqs = self
             .write(
                 vec![record(Kind::Approval, view.session.clone(), &body)],
@@ -1058,6 +1088,7 @@ impl Daemon {
                 approve,
                 scope,
                 grant: grant.as_ref().map(|g| g.id.clone()),
+                note,
             }));
             let mut v = p.view;
             v.status = status.into();

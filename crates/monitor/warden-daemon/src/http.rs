@@ -6,6 +6,8 @@
 //! - `GET /v1/approvals`: pending approvals (`?all=1` for answered ones too).
 //! - `POST /v1/approvals/{id}`: `{"approve": true, "scope": "once|session|always", "expires_secs": N}`.
 //! - `POST /v1/halt`: `{"session": "ID"}` or `{"all": true}`; `"resume": true` lifts the halt.
+//!
+//! The web console (module `console`) is served on the same listener under `/console`.
 
 use std::io::Write;
 use std::net::SocketAddr;
@@ -90,23 +92,26 @@ pub async fn start(d: Arc<Daemon>, addr: SocketAddr) -> Result<HttpHandle, Daemo
     let addr_file = d.config.state_dir.join(HTTP_ADDR_FILE);
     std::fs::write(&addr_file, bound.to_string())
         .map_err(|e| DaemonError::Io(format!("cannot write `{}`", addr_file.display()), e))?;
-    let app = App {
-        d,
-        token: Arc::new(token),
-    };
+    let token = Arc::new(token);
+    let console = crate::console::router(d.clone(), token.clone());
+    let app = App { d, token };
     let router = Router::new()
         .route("/v1/check", post(check))
         .route("/v1/approvals", get(approvals))
         .route("/v1/approvals/{id}", post(answer))
         .route("/v1/halt", post(halt))
-        .with_state(app);
+        .with_state(app)
+        .merge(console);
     let (stop, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
-        let r = axum::serve(listener, router)
-            .with_graceful_shutdown(async {
-                let _ = stopped.await;
-            })
-            .await;
+        let r = axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async {
+            let _ = stopped.await;
+        })
+        .await;
         if let Err(e) = r {
             tracing::error!(error = %e, "HTTP API stopped");
         }

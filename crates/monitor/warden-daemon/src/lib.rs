@@ -9,6 +9,7 @@
 
 pub use warden_client::{client, hook, proto, target};
 mod config;
+mod console;
 mod daemon;
 mod follow;
 pub mod http;

@@ -46,7 +46,7 @@ fn stamp(p: &Path) -> Option<SystemTime> {
 /// Load a policy and compile what it would otherwise compile on first use.
 fn load(loader: &dyn PolicyLoader, workspace: Option<&Path>) -> Result<Policy, String> {
     let p = loader.load(workspace)?;
-    p.warm();
+    p.warm()?;
     Ok(p)
 }
 

@@ -17,6 +17,8 @@ pub(crate) struct Resolution {
     pub approve: bool,
     pub scope: Scope,
     pub grant: Option<String>,
+    /// A note for the agent from whoever answered (shown with a denial).
+    pub note: Option<String>,
 }
 
 /// A pending approval.

@@ -3,7 +3,9 @@
 mod check;
 mod clients;
 mod config;
+mod console;
 mod daemon;
+mod engine;
 mod exec;
 mod hook;
 mod init;

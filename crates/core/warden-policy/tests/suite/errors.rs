@@ -543,3 +543,52 @@ fn session_facts_are_typed() {
         &[want("invalid", "true }, expect", 0, "unknown session fact `untrusted_sen`")],
     );
 }
+
+/// The embedded baseline's regexes are built on first use: every one of them builds, and a
+/// policy warmed up builds them all.
+#[test]
+fn every_baseline_regex_builds() {
+    let p = Policy::load(&[PolicySource::baseline()]).unwrap();
+    p.warm().unwrap();
+}
+
+/// A regex of a user's policy that parses but is too large to build is still an error at its
+/// place, when the policy compiles (not at the first decision).
+#[test]
+fn a_user_regex_too_large_to_build_is_a_load_error() {
+    let text = "rules:\n  - id: a\n    match: { command: { line: \"(?:\\\\w{60}){60}\" } }\n    decision: deny\n";
+    let t = temp_policy(Layer::User, "policy.yaml", text);
+    let errors = Policy::load(std::slice::from_ref(&t.source))
+        .unwrap_err()
+        .errors;
+    assert_eq!(errors.len(), 1);
+    assert!(
+        summary(&errors[0]).4.contains("bad regex"),
+        "{:?}",
+        summary(&errors[0])
+    );
+}
+
+/// A baseline-layer regex is built on first use; if it cannot be built then, the policy fails
+/// closed: that verdict and every later one is a deny naming the cause, and `warm` reports it.
+#[test]
+fn a_baseline_regex_that_cannot_be_built_fails_closed() {
+    let text = "version: 1\nrules:\n  - id: t.big\n    match: { command: { program: ls, line: \"(?:\\\\w{60}){60}\" } }\n    decision: ask\n    reason: never reached\n";
+    let src = PolicySource {
+        layer: Layer::Baseline,
+        name: "big.yaml".into(),
+        text: text.into(),
+    };
+    let p = Policy::compile(&[src]).unwrap();
+    let ls = super::support::exec(&["ls", "-la"]);
+    let v = p.evaluate(
+        std::slice::from_ref(&ls),
+        &warden_policy::SessionFacts::new(),
+    );
+    assert_eq!(v.decision, warden_policy::Decision::Deny, "{v:?}");
+    assert!(v.reason.contains("too large to build"), "{}", v.reason);
+    let other = super::support::exec(&["pwd"]);
+    let v = p.evaluate(&[other], &warden_policy::SessionFacts::new());
+    assert_eq!(v.decision, warden_policy::Decision::Deny);
+    assert!(p.warm().unwrap_err().contains("too large to build"));
+}

@@ -5,6 +5,7 @@ mod clean;
 mod compat;
 mod exfil;
 mod injection;
+mod lazy;
 mod redact;
 mod robustness;
 mod secrets;

@@ -365,6 +365,12 @@ impl Lowerer {
 
     /// The effects of an interpreter's inline code.
     pub(super) fn inline_code(&mut self, code: &str, via: &[String], depth: usize) {
+        // The interpreters' detectors are built the first time inline code is met, off the
+        // budget: a process that never sees `python -c` never builds them.
+        match self.deadline.as_mut() {
+            Some(d) => d.exclude(interp::build_all),
+            None => interp::build_all(),
+        }
         let e = interp::scan(code);
         for cmd in &e.shell {
             self.source(cmd, via, depth + 1, &[]);

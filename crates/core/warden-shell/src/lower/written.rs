@@ -15,7 +15,7 @@ pub fn written_files(command: &str, env: &PathEnv) -> Vec<(String, String)> {
     if !command.contains('>') {
         return Vec::new();
     }
-    crate::build_detectors();
+    crate::warm_lowering();
     crate::syntax::warm();
     let mut l = Lowerer {
         deadline: Some(crate::budget::Budget::start(super::LOWER_BUDGET)),

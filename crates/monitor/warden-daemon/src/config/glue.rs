@@ -161,7 +161,7 @@ impl Daemon {
     async fn close_approvals(&self, ids: &[String], approve: bool, by: &str) {
         for id in ids {
             let _ = self
-                .answer_only(id, approve, crate::proto::Scope::Once, None, by)
+                .answer_only(id, approve, crate::proto::Scope::Once, None, by, None)
                 .await;
         }
     }
