@@ -489,12 +489,19 @@ fn the_agent_cannot_stop_rewire_or_edit_the_monitor() {
     );
 
     // `warden init --uninstall` as the agent touches only its own settings.
+    // (The managed command runs `warden-hook claude-code`, or `warden hook claude-code` when the
+    // slim hook binary was not built next to `warden`.)
     let w = d.warden();
+    let managed_hook = d.hook_command();
+    assert!(
+        managed_hook.iter().any(|a| a == "claude-code"),
+        "{managed_hook:?}"
+    );
     let o = d.as_agent(&[&w, "init", "claude-code", "--uninstall"], &[], b"");
     assert!(o.status.success(), "{}", text(&o));
     assert_eq!(
-        d.hook_command()[1],
-        "claude-code",
+        d.hook_command(),
+        managed_hook,
         "managed hooks are still there"
     );
 }
