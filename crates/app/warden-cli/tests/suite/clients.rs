@@ -14,6 +14,8 @@ use super::daemon::Monitor;
 use super::{home, warden};
 
 const SECRET: &str = "WARDEN-FAKE-KEY-MARKER-7f3a9c";
+/// The first words of the policy guide Warden puts into the agent's context at session start.
+const GUIDE: &str = "Warden checks each of your actions";
 
 fn clients_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../integrations/clients-test")
@@ -237,6 +239,10 @@ fn claude_code_real_client_is_guarded_by_warden() {
         "the refusal went back to the model"
     );
     assert!(!sent.contains(SECRET), "the SSH key reached the model");
+    assert!(
+        sent.contains(GUIDE),
+        "the policy guide reached the model's context (SessionStart additionalContext)"
+    );
     // The ask (`.env`) went to Warden's approvals (nobody answered in 3 s: refused).
     assert!(results[2].0, "{:?}", results[2]);
     let approvals = m.records(&["--kind", "approval"]);
@@ -360,6 +366,10 @@ fn codex_real_client_is_guarded_by_warden_after_a_plain_init() {
         "the refusal went back to the model"
     );
     assert!(!sent.contains(SECRET), "the SSH key reached the model");
+    assert!(
+        sent.contains(GUIDE),
+        "the policy guide reached the model's context (SessionStart additionalContext)"
+    );
     let approvals = m.records(&["--kind", "approval"]);
     assert!(
         approvals.iter().any(|a| a.to_string().contains("env")),
