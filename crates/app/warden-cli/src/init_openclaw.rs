@@ -259,11 +259,11 @@ pub fn run(args: &InitArgs) -> Result<Code> {
 pub fn status() -> Option<(bool, String)> {
     let path = config_path();
     let text = std::fs::read_to_string(&path).ok()?;
-    let Ok(doc) = serde_json::from_str::<Value>(&text) else {
+    let Some(doc) = warden_daemon::openclaw_config::parse(&text) else {
         return Some((
             false,
             format!(
-                "`{}` is not plain JSON; cannot tell whether Warden's plugin loads",
+                "`{}` is not JSON5; cannot tell whether Warden's plugin loads",
                 path.display()
             ),
         ));

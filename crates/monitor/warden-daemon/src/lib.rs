@@ -26,6 +26,7 @@ mod skill_gate;
 mod state;
 mod writer;
 
+pub use config::openclaw as openclaw_config;
 pub use config::ConfigError;
 pub use daemon::{fingerprint, message, path_env, Config, Daemon};
 pub use lock::{StateLock, LOCK_FILE};
