@@ -496,6 +496,17 @@ pub struct InitArgs {
     /// macOS). With `--uninstall`, remove it.
     #[arg(long)]
     pub autostart: bool,
+    /// The protected deployment's client config, passed to every hook command (`warden
+    /// install` runs `init` as the agent's user with it).
+    #[arg(long, value_name = "PATH")]
+    pub client_config: Option<PathBuf>,
+    /// OpenClaw: load the plugin from this existing directory (root-owned in the protected
+    /// deployment) instead of writing its files into Warden's config directory.
+    #[arg(long, value_name = "DIR")]
+    pub plugin_dir: Option<PathBuf>,
+    /// OpenClaw: the monitor's socket, written into the plugin's config.
+    #[arg(long, value_name = "PATH")]
+    pub socket: Option<PathBuf>,
 }
 
 /// `warden skills ...`.
@@ -582,6 +593,11 @@ pub struct InstallArgs {
     /// Also install Codex hooks (in the agent user's `~/.codex/hooks.json`).
     #[arg(long)]
     pub codex: bool,
+    /// Also install Warden's OpenClaw plugin: its files root-owned under
+    /// `/usr/local/lib/warden/openclaw-plugin`, loaded by the agent user's
+    /// `~/.openclaw/openclaw.json`.
+    #[arg(long)]
+    pub openclaw: bool,
     /// `uninstall`: also remove the state directory (audit log, key).
     #[arg(long)]
     pub purge: bool,

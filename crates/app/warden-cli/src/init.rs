@@ -193,7 +193,12 @@ pub fn run(args: &InitArgs) -> Result<Code> {
         crate::init_autostart::apply(args)?;
     }
     let (old, doc) = read_settings(&path)?;
-    let mut new = apply(doc.clone(), args.agent, &command, args.uninstall)?;
+    let extra = args
+        .client_config
+        .as_ref()
+        .map(|c| format!("--client-config {}", c.display()))
+        .unwrap_or_default();
+    let mut new = apply_with(doc.clone(), args.agent, &command, &extra, args.uninstall)?;
     if args.sandbox || args.uninstall {
         crate::init_sandbox::apply(&mut new, args)?;
     }

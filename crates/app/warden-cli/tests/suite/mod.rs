@@ -14,6 +14,7 @@ mod openclaw;
 mod otlp;
 mod policy;
 mod protected;
+mod protected_agent_files;
 mod replay;
 mod skills;
 

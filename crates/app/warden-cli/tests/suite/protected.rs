@@ -13,8 +13,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
-const MONITOR_USER: &str = "wdn-test-mon";
-const AGENT_USER: &str = "wdn-test-agent";
+pub(super) const MONITOR_USER: &str = "wdn-test-mon";
+pub(super) const AGENT_USER: &str = "wdn-test-agent";
 
 fn id(name: &str) -> Option<(u32, u32)> {
     let out = Command::new("getent")
@@ -27,10 +27,10 @@ fn id(name: &str) -> Option<(u32, u32)> {
 }
 
 /// A uid and gid.
-type Ids = (u32, u32);
+pub(super) type Ids = (u32, u32);
 
 /// The two test users, created once; `None` (and a note) where the tests cannot run.
-fn users() -> Option<(Ids, Ids)> {
+pub(super) fn users() -> Option<(Ids, Ids)> {
     static USERS: OnceLock<Option<(Ids, Ids)>> = OnceLock::new();
     *USERS.get_or_init(|| {
         let why = if !rustix::process::geteuid().is_root() {
