@@ -137,9 +137,11 @@ RuntimeDirectoryPreserve=yes
 Environment=WARDEN_LOG=info
 ExecStart={warden} serve --protected --state-dir {state} --socket {sock} --socket-mode 666 --allow-uid {agent_uid} --spool-dir {spool} --managed-policy {managed} --log-json --kernel-audit
 # Landlock logs each refusal of a tool sandbox to the kernel audit log: the monitor reads it
-# (CAP_AUDIT_READ) and switches audit on when it is off (CAP_AUDIT_CONTROL).
-AmbientCapabilities=CAP_AUDIT_READ CAP_AUDIT_CONTROL
-CapabilityBoundingSet=CAP_AUDIT_READ CAP_AUDIT_CONTROL
+# (CAP_AUDIT_READ) and switches audit on when it is off (CAP_AUDIT_CONTROL). The config watch
+# reads the agent's configuration in a home of mode 0700 (CAP_DAC_READ_SEARCH; the monitor
+# keeps it out of effect everywhere else, so it never reads a file the agent names with it).
+AmbientCapabilities=CAP_AUDIT_READ CAP_AUDIT_CONTROL CAP_DAC_READ_SEARCH
+CapabilityBoundingSet=CAP_AUDIT_READ CAP_AUDIT_CONTROL CAP_DAC_READ_SEARCH
 KillSignal=SIGTERM
 TimeoutStopSec=10
 Restart=always

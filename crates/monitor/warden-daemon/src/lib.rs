@@ -8,6 +8,7 @@
 //! log; nothing below it depends on it.
 
 pub use warden_client::{client, hook, proto, target};
+pub mod caps;
 mod config;
 mod console;
 mod daemon;

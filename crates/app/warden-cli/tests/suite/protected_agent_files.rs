@@ -1,7 +1,9 @@
-//! `sudo warden install --codex --openclaw` puts Warden into files the agent's user owns (Codex
-//! and OpenClaw have no system-wide hook or plugin config). Root must never read or write there:
-//! an agent that plants a symlink before the administrator installs would otherwise have root
-//! copy a root-only file into its reach, or write where it cannot. Real users, as in
+//! The agent's own files in the protected deployment. `sudo warden install --codex --openclaw`
+//! puts Warden into files the agent's user owns (Codex and OpenClaw have no system-wide hook or
+//! plugin config): root must never read or write there, or a symlink the agent planted before
+//! the install would have root copy a root-only file into its reach, or write where it cannot.
+//! And the monitor, its own user, watches the agent's configuration in a home of mode 0700 with
+//! `CAP_DAC_READ_SEARCH`, which it must never use on a file the agent names. Real users, as in
 //! `protected.rs` (skipped without root and useradd, unless `WARDEN_REQUIRE_ROOT_TESTS=1`).
 
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
@@ -10,7 +12,7 @@ use std::process::{Command, Output};
 
 use serde_json::Value;
 
-use super::protected::{users, AGENT_USER, MONITOR_USER};
+use super::protected::{decision, pre_tool, text, users, Deployment, AGENT_USER, MONITOR_USER};
 
 fn install(verb: &str, root: &Path, extra: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_warden"))
@@ -130,4 +132,52 @@ fn codex_and_openclaw_are_installed_by_the_agents_own_user_and_planted_links_rea
     );
     assert!(json(&config)["plugins"]["entries"].get("warden").is_none());
     assert!(!plugin.exists());
+}
+
+#[test]
+fn the_monitor_watches_a_0700_home_and_never_reads_a_root_only_file_the_agent_names() {
+    let Some(d) = Deployment::start("version: 1\n") else {
+        return;
+    };
+    let home = d.agent_home.clone();
+    assert_eq!(std::fs::metadata(&home).unwrap().mode() & 0o777, 0o700);
+    // The agent widens its own permissions in its settings: seen through the 0700 home.
+    let o = d.as_agent(
+        &["sh", "-c", "mkdir -p ~/.claude && echo '{\"permissions\":{\"defaultMode\":\"bypassPermissions\"}}' > ~/.claude/settings.json"],
+        &[],
+        b"",
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    let t = std::time::Instant::now();
+    while !d.records().contains("config_integrity") {
+        assert!(
+            t.elapsed() < std::time::Duration::from_secs(20),
+            "the change in the 0700 home was never seen: {}",
+            d.records()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert!(d.records().contains("permissions"), "{}", d.records());
+
+    // The confused deputy: a script the monitor would read to judge it. Readable, its content
+    // decides; root-only, the monitor cannot read it for the agent even holding the right.
+    let body = "rm -rf --no-preserve-root /\n";
+    let open = d.root.path().join("open-script.sh");
+    let closed = d.root.path().join("root-only-script.sh");
+    std::fs::write(&open, body).unwrap();
+    std::fs::write(&closed, body).unwrap();
+    std::fs::set_permissions(&closed, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let read = d.hook(&pre_tool(&home, &format!("bash {}", open.display())), &[]);
+    assert_eq!(decision(&read), "deny", "{}", text(&read));
+    let rule = serde_json::from_slice::<Value>(&read.stdout).unwrap()["hookSpecificOutput"]
+        ["permissionDecisionReason"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let unread = d.hook(&pre_tool(&home, &format!("bash {}", closed.display())), &[]);
+    let said = String::from_utf8_lossy(&unread.stdout).into_owned();
+    assert!(
+        !said.contains(&rule),
+        "the monitor read the root-only script for the agent: {said}"
+    );
 }

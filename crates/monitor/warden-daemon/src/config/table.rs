@@ -168,7 +168,7 @@ pub(crate) fn covers(path: &Path, targets: &[Target]) -> bool {
 /// Every regular file and symlink under a tree, bounded.
 pub(crate) fn tree_files(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
-    walk(dir, 0, &mut out);
+    crate::caps::with_read_search(|| walk(dir, 0, &mut out));
     out.sort();
     out
 }
@@ -215,6 +215,10 @@ fn walk(dir: &Path, depth: usize, out: &mut Vec<PathBuf>) {
 /// seen: each file's parent, each tree's directories, and each root's nearest existing
 /// ancestor (so a directory created later is noticed and added).
 pub(crate) fn watch_dirs(targets: &[Target]) -> Vec<PathBuf> {
+    crate::caps::with_read_search(|| watch_dirs_now(targets))
+}
+
+fn watch_dirs_now(targets: &[Target]) -> Vec<PathBuf> {
     let mut out = Vec::new();
     for t in targets {
         if t.tree && t.path.is_dir() {
