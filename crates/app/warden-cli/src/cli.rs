@@ -242,8 +242,15 @@ pub struct ServeArgs {
     #[arg(long)]
     pub notify_desktop: bool,
     /// Notify only approvals at or above this risk (0 to 1).
-    #[arg(long, default_value_t = 0.0, value_name = "RISK")]
+    #[arg(long, default_value_t = 0.0, value_name = "RISK", value_parser = risk)]
     pub notify_min_risk: f64,
+    /// The desktop's own threshold (default: `--notify-min-risk`), e.g. every ask on the
+    /// desktop and only the risky ones to the team's webhook.
+    #[arg(long, value_name = "RISK", value_parser = risk)]
+    pub notify_desktop_min_risk: Option<f64>,
+    /// The webhook's own threshold (default: `--notify-min-risk`).
+    #[arg(long, value_name = "RISK", value_parser = risk)]
+    pub notify_webhook_min_risk: Option<f64>,
     /// Export every audit record to this OpenTelemetry collector (OTLP/HTTP base URL, like
     /// `http://127.0.0.1:4318`): records as logs to `/v1/logs`, gate decisions as spans to
     /// `/v1/traces`. The audit log is the buffer: nothing is lost while the collector is down.
@@ -1017,4 +1024,14 @@ pub struct McpBenchArgs {
     /// The server to call, directly and through the proxy.
     #[arg(last = true, required = true, value_name = "COMMAND")]
     pub server: Vec<String>,
+}
+
+/// A risk threshold: a number from 0 to 1, or just above 1 to turn a channel off.
+fn risk(s: &str) -> Result<f64, String> {
+    let v: f64 = s.parse().map_err(|e| format!("not a number: {e}"))?;
+    if (0.0..=1.01).contains(&v) {
+        Ok(v)
+    } else {
+        Err(format!("{v} is not a risk from 0 to 1"))
+    }
 }

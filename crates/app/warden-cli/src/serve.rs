@@ -99,6 +99,8 @@ pub fn run(args: ServeArgs) -> Result<Code> {
         },
         desktop: args.notify_desktop,
         min_risk: args.notify_min_risk,
+        desktop_min_risk: args.notify_desktop_min_risk,
+        webhook_min_risk: args.notify_webhook_min_risk,
         link_base: None,
     };
     config.watch_homes = watch_homes(&args)?;
