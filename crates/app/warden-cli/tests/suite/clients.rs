@@ -205,6 +205,27 @@ fn hook_overhead(m: &Monitor, settings: &Path, payload: &[u8]) -> Duration {
     t.elapsed() / n
 }
 
+/// What both clients must show after the scripted session: the key read's refusal went back to
+/// the model and the key did not; the policy guide reached its context (SessionStart
+/// `additionalContext`); the `.env` ask reached Warden's approvals.
+fn assert_guarded(model: &FakeModel, m: &Monitor) {
+    let sent = model.requests();
+    assert!(
+        sent.contains("credentials.ssh-private-key"),
+        "the refusal went back to the model"
+    );
+    assert!(!sent.contains(SECRET), "the SSH key reached the model");
+    assert!(
+        sent.contains(GUIDE),
+        "the policy guide reached the model's context (SessionStart additionalContext)"
+    );
+    let approvals = m.records(&["--kind", "approval"]);
+    assert!(
+        approvals.iter().any(|a| a.to_string().contains("env")),
+        "the ask reached the approval path: {approvals:?}"
+    );
+}
+
 #[test]
 fn claude_code_real_client_is_guarded_by_warden() {
     let Some(bin) = client("claude") else { return };
@@ -233,23 +254,9 @@ fn claude_code_real_client_is_guarded_by_warden() {
         "{:?}",
         results[1]
     );
-    let sent = model.requests();
-    assert!(
-        sent.contains("credentials.ssh-private-key"),
-        "the refusal went back to the model"
-    );
-    assert!(!sent.contains(SECRET), "the SSH key reached the model");
-    assert!(
-        sent.contains(GUIDE),
-        "the policy guide reached the model's context (SessionStart additionalContext)"
-    );
     // The ask (`.env`) went to Warden's approvals (nobody answered in 3 s: refused).
     assert!(results[2].0, "{:?}", results[2]);
-    let approvals = m.records(&["--kind", "approval"]);
-    assert!(
-        approvals.iter().any(|a| a.to_string().contains("env")),
-        "the ask reached the approval path: {approvals:?}"
-    );
+    assert_guarded(&model, &m);
     let settings = h.path().join(".claude/settings.json");
     let payload = super::claude(
         &h.path().join("project"),
@@ -360,21 +367,7 @@ fn codex_real_client_is_guarded_by_warden_after_a_plain_init() {
         r.stderr
     );
     assert_eq!(ran.len(), 1, "only the benign command ran: {ran:?}");
-    let sent = model.requests();
-    assert!(
-        sent.contains("credentials.ssh-private-key"),
-        "the refusal went back to the model"
-    );
-    assert!(!sent.contains(SECRET), "the SSH key reached the model");
-    assert!(
-        sent.contains(GUIDE),
-        "the policy guide reached the model's context (SessionStart additionalContext)"
-    );
-    let approvals = m.records(&["--kind", "approval"]);
-    assert!(
-        approvals.iter().any(|a| a.to_string().contains("env")),
-        "the ask reached the approval path: {approvals:?}"
-    );
+    assert_guarded(&model, &m);
     eprintln!("codex: session of 3 tool calls {:?}", r.elapsed);
 
     // The monitor stopped: the client is blocked, not allowed.
