@@ -338,6 +338,16 @@ fn codex_commands(stdout: &str) -> Vec<(String, String)> {
         .collect()
 }
 
+/// A plain `warden init codex` into the test's Codex home.
+fn init_codex(h: &Path) {
+    let r = super::warden_env(
+        h,
+        &["init", "codex"],
+        &[("CODEX_HOME", h.join(".codex").to_str().unwrap())],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+}
+
 #[test]
 fn codex_real_client_is_guarded_by_warden_after_a_plain_init() {
     let Some(bin) = client("codex") else { return };
@@ -349,12 +359,7 @@ fn codex_real_client_is_guarded_by_warden_after_a_plain_init() {
     let model = FakeModel::start(h.path(), &["echo hello", "cat ~/.ssh/id_rsa", "cat .env"]);
     codex_home(h.path(), model.port);
     // A plain init, no bypass flag: it must leave Codex trusting Warden's hooks.
-    let r = super::warden_env(
-        h.path(),
-        &["init", "codex"],
-        &[("CODEX_HOME", h.path().join(".codex").to_str().unwrap())],
-    );
-    assert_eq!(r.code, 0, "{}", r.stderr);
+    init_codex(h.path());
     let mut m = Monitor::start(h.path(), &["--approval-timeout", "3s"]);
     let r = run_client(codex(&bin, h.path()), h.path(), &m.state);
     let ran = codex_commands(&r.stdout);
@@ -376,12 +381,7 @@ fn codex_real_client_is_guarded_by_warden_after_a_plain_init() {
     drop(model);
     let model = FakeModel::start(h.path(), &[&format!("touch {}", marker.display())]);
     codex_home(h.path(), model.port);
-    let r = super::warden_env(
-        h.path(),
-        &["init", "codex"],
-        &[("CODEX_HOME", h.path().join(".codex").to_str().unwrap())],
-    );
-    assert_eq!(r.code, 0, "{}", r.stderr);
+    init_codex(h.path());
     let r = run_client(codex(&bin, h.path()), h.path(), &m.state);
     assert!(!marker.exists(), "a command ran with the monitor down");
     assert!(codex_commands(&r.stdout).is_empty(), "{}", r.stdout);
