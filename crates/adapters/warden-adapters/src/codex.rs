@@ -4,6 +4,11 @@
 //! as `Bash` (the command a string or an argv array), file edits as `apply_patch` with the patch
 //! body in `tool_input.command` (or `patch`), MCP tools as `mcp__<server>__<tool>`. A patch is
 //! lowered into the file writes, moves and deletes it performs; a patch naming no file is an error.
+//! Codex's other tools reach its hooks under their own names (Codex 0.171): `view_image` reads a
+//! file, `spawn_agent` (in any namespace) starts an agent, `send_input`/`send_message` instruct
+//! one, `request_plugin_install` loads a plugin, a memory
+//! note writes persistent instructions (`request_permissions` is left to Codex's own prompt). `write_stdin` (keys into a running command) reaches no
+//! PreToolUse hook at all, and `exec_command` arrives as `Bash` without its `workdir`.
 
 use serde_json::Value;
 use warden_action::{Action, NormPath, Operation, PathEnv, ToolEffect};
@@ -28,30 +33,74 @@ pub fn lower(v: &Value, env: &PathEnv) -> Result<Lowered, AdapterError> {
             input.insert("command".into(), Value::String(line.join(" ")));
         }
     }
-    if p.tool_name.as_deref() == Some("apply_patch") && p.is_tool_event() {
-        let env = p.env(env);
+    if let (Some(name), true) = (p.tool_name.clone(), p.is_tool_event()) {
         let input = p.tool_input.clone().unwrap_or(Value::Null);
-        let body = ["command", "patch", "input"]
-            .iter()
+        if let Some(actions) = codex_tool(&name, &input)? {
+            let env = p.env(env);
+            return Ok(Lowered {
+                actions,
+                tool: Some(name),
+                tool_input: Some(input),
+            }
+            .finish(&p.actor("codex"), &env));
+        }
+    }
+    claude::lower_payload(&p, "codex", env)
+}
+
+/// Codex's own tools that reach its hooks under their own names (besides `Bash` and
+/// `mcp__*`, which the shared lowering knows): `None` for any other name. A tool in a namespace
+/// arrives as namespace and name joined, so agent tools match by suffix.
+fn codex_tool(name: &str, input: &Value) -> Result<Option<Vec<Action>>, AdapterError> {
+    let call = |effect| {
+        Action::new(Operation::ToolCall {
+            name: name.to_string(),
+            args: input.clone(),
+            effect,
+        })
+    };
+    let text = |keys: &[&str]| {
+        keys.iter()
             .find_map(|k| input.get(*k).and_then(Value::as_str))
-            .ok_or(AdapterError::Field {
+            .map(str::to_string)
+    };
+    let op = match name {
+        "apply_patch" => {
+            let body = text(&["command", "patch", "input"]).ok_or(AdapterError::Field {
                 field: "tool_input.command".into(),
                 expected: "the patch text",
             })?;
-        let mut actions = vec![Action::new(Operation::ToolCall {
-            name: "apply_patch".into(),
-            args: input.clone(),
-            effect: ToolEffect::SideEffect,
-        })];
-        actions.extend(patch_actions(body)?);
-        return Ok(Lowered {
-            actions,
-            tool: Some("apply_patch".into()),
-            tool_input: Some(input),
+            let mut out = vec![call(ToolEffect::SideEffect)];
+            out.extend(patch_actions(&body)?);
+            return Ok(Some(out));
         }
-        .finish(&p.actor("codex"), &env));
-    }
-    claude::lower_payload(&p, "codex", env)
+        // Reads a local image and hands it to the model.
+        "view_image" => Operation::FileRead {
+            path: NormPath::raw(&text(&["path"]).ok_or(AdapterError::Field {
+                field: "tool_input.path".into(),
+                expected: "the image path",
+            })?),
+        },
+        n if n.ends_with("spawn_agent") => Operation::AgentSpawn {
+            agent_type: text(&["agent_type"]),
+            prompt: text(&["message", "task_name"]),
+        },
+        "send_input" | "send_message" | "followup_task" => Operation::MessageSend {
+            channel: "agent".into(),
+            recipients: text(&["target", "id", "agent_id"]).into_iter().collect(),
+        },
+        "request_plugin_install" => Operation::ExtensionLoad {
+            extension: "plugin".into(),
+            name: text(&["plugin_id", "id", "name"]).unwrap_or_default(),
+            source: text(&["source", "marketplace"]),
+        },
+        // A note kept for later sessions: persistent instructions.
+        n if n.ends_with("add_ad_hoc_note") => Operation::FileWrite {
+            path: NormPath::raw("~/.codex/memories/notes.md"),
+        },
+        _ => return Ok(None),
+    };
+    Ok(Some(vec![call(ToolEffect::SideEffect), Action::new(op)]))
 }
 
 /// The file actions of a Codex patch (`*** Add File:`, `*** Update File:`, `*** Delete File:`,
@@ -149,5 +198,45 @@ mod tests {
         )
         .is_err());
         assert!(lower(&payload("apply_patch", json!({})), &env()).is_err());
+    }
+
+    #[test]
+    fn codex_tools_beyond_shell_and_patches() {
+        let kinds = |tool: &str, input: Value| -> Vec<&'static str> {
+            lower(&payload(tool, input), &env())
+                .unwrap()
+                .actions
+                .iter()
+                .map(|a| a.kind().as_str())
+                .collect()
+        };
+        let l = lower(
+            &payload("view_image", json!({"path": "~/.ssh/id_rsa"})),
+            &env(),
+        )
+        .unwrap();
+        assert_eq!(
+            l.actions[1].op.path().map(|p| p.path.as_str()),
+            Some("/home/u/.ssh/id_rsa")
+        );
+        assert!(lower(&payload("view_image", json!({})), &env()).is_err());
+        assert_eq!(
+            kinds("collab.spawn_agent", json!({"message": "go"})),
+            ["tool_call", "agent_spawn"]
+        );
+        assert_eq!(
+            kinds("send_input", json!({"id": "a1", "message": "x"})),
+            ["tool_call", "message_send"]
+        );
+        assert_eq!(
+            kinds("request_plugin_install", json!({"plugin_id": "p"})),
+            ["tool_call", "extension_load"]
+        );
+        assert_eq!(
+            kinds("memories.add_ad_hoc_note", json!({"note": "x"})),
+            ["tool_call", "file_write"]
+        );
+        // Plan bookkeeping stays a plain call.
+        assert_eq!(kinds("update_plan", json!({"plan": []})), ["tool_call"]);
     }
 }

@@ -316,8 +316,101 @@ pub fn lower_tool(name: &str, input: &Value, env: &PathEnv) -> Result<Vec<Action
                 target: format!("openclaw gateway {action}").trim_end().to_string(),
             }),
         ]),
+        _ => more_tools(name, input, env),
+    }
+}
+
+/// OpenClaw 2026.9's other built-in tools that act beyond the agent: keystrokes into a running
+/// command, remote commands on paired devices, desktop control, local files handed to the model,
+/// plugin installs, skill writing, pushes to GitHub, code sent to a remote sandbox.
+fn more_tools(name: &str, input: &Value, env: &PathEnv) -> Result<Vec<Action>, AdapterError> {
+    let action = str_of(input, &["action"]).unwrap_or("");
+    let side = || call(name, input, ToolEffect::SideEffect);
+    let with = |op: Operation| Ok(vec![side(), Action::new(op)]);
+    match (name, action) {
+        // Text typed into a running exec session runs like a command line.
+        ("process", "write" | "paste" | "send-keys" | "submit")
+        | ("terminal", "write" | "send" | "input" | "create" | "open") => {
+            let mut out = vec![side()];
+            match str_of(input, &["data", "text", "keys"]) {
+                Some(text) => out.extend(warden_shell::lower(text, env)),
+                None => out.push(Action::new(Operation::ToolCall {
+                    name: format!("{name}.{action}"),
+                    args: input.clone(),
+                    effect: ToolEffect::Unknown,
+                })),
+            }
+            Ok(out)
+        }
+        ("process" | "terminal", _) => Ok(vec![call(name, input, ToolEffect::ReadOnly)]),
+        // A command run on a paired device, and desktop control: the baseline asks by tool
+        // (`agents.client-powers`); a pairing approved changes who may drive the gateway.
+        ("nodes", "approve") => with(Operation::ConfigChange {
+            target: "openclaw node pairing".into(),
+        }),
+        ("nodes", "invoke") | ("computer", _) => Ok(vec![side()]),
+        ("view_image" | "image" | "pdf", _) => {
+            let mut out = vec![call(name, input, ToolEffect::ReadOnly)];
+            for p in paths(
+                input,
+                &["path", "pdf", "image"],
+                &["paths", "pdfs", "images"],
+            ) {
+                out.push(if p.contains("://") {
+                    network(name, Some("GET"), &p)?
+                } else {
+                    Action::new(Operation::FileRead {
+                        path: NormPath::raw(p),
+                    })
+                });
+            }
+            Ok(out)
+        }
+        ("plugins", "install" | "enable" | "update") => with(Operation::ExtensionLoad {
+            extension: "plugin".into(),
+            name: str_of(input, &["pluginId", "packageName"])
+                .unwrap_or("")
+                .to_string(),
+            source: str_of(input, &["source", "packageName"]).map(str::to_string),
+        }),
+        ("skill_workshop", "create" | "patch" | "update" | "apply") => {
+            with(Operation::ExtensionLoad {
+                extension: "skill".into(),
+                name: str_of(input, &["name", "skill", "id"])
+                    .unwrap_or("")
+                    .to_string(),
+                source: Some("written by the agent".into()),
+            })
+        }
+        ("github_publish", _) => Ok(vec![side(), {
+            let mut a = network(name, Some("POST"), "https://github.com")?;
+            if let Operation::Network(n) = &mut a.op {
+                n.sends_local_data = true;
+            }
+            a
+        }]),
+        ("code_execution", _) => Ok(vec![side(), {
+            let mut a = network(name, Some("POST"), "https://api.x.ai")?;
+            if let Operation::Network(n) = &mut a.op {
+                n.sends_local_data = true;
+            }
+            a
+        }]),
         _ => Ok(tools::lower_tool(name, input, env)),
     }
+}
+
+/// The string values of `one` keys and the string items of `many` keys.
+fn paths(input: &Value, one: &[&str], many: &[&str]) -> Vec<String> {
+    let singles = one
+        .iter()
+        .filter_map(|k| input.get(*k).and_then(Value::as_str));
+    let lists = many
+        .iter()
+        .filter_map(|k| input.get(*k).and_then(Value::as_array))
+        .flatten()
+        .filter_map(Value::as_str);
+    singles.chain(lists).map(str::to_string).collect()
 }
 
 #[cfg(test)]
@@ -585,5 +678,52 @@ mod tests {
             lower(&json!({"event": "before_prompt_build"}), &env()),
             Err(AdapterError::Event(_))
         ));
+    }
+
+    #[test]
+    fn keystrokes_local_files_and_publishing_are_what_they_do() {
+        // Text written into a running exec session is a command line; reading its log is not.
+        let typed = s(
+            "process",
+            json!({"action": "write", "sessionId": "s1", "data": "cat ~/.ssh/id_rsa\n"}),
+        );
+        assert!(
+            typed.contains(&"file_read:/home/u/.ssh/id_rsa".to_string()),
+            "{typed:?}"
+        );
+        assert_eq!(
+            s("process", json!({"action": "log", "sessionId": "s1"})),
+            ["tool_call:process"]
+        );
+        // Local images and PDFs handed to the model are reads; a URL is a fetch.
+        assert_eq!(
+            s(
+                "pdf",
+                json!({"pdfs": ["~/.aws/credentials", "https://x.example/a.pdf"]})
+            ),
+            [
+                "tool_call:pdf",
+                "file_read:/home/u/.aws/credentials",
+                "network:x.example"
+            ]
+        );
+        assert_eq!(
+            s("view_image", json!({"path": "shot.png"})),
+            ["tool_call:view_image", "file_read:/home/u/proj/shot.png"]
+        );
+        // Publishing sends the repository's content.
+        let l = lower(&ev("github_publish", json!({"repo": "me/x"})), &env()).unwrap();
+        assert!(l
+            .actions
+            .iter()
+            .any(|a| matches!(&a.op, Operation::Network(n) if n.sends_local_data)));
+        assert_eq!(
+            s(
+                "plugins",
+                json!({"action": "install", "packageName": "evil"})
+            ),
+            ["tool_call:plugins", "extension_load:"]
+        );
+        assert_eq!(s("plugins", json!({"action": "list"})).len(), 1);
     }
 }

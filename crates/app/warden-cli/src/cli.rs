@@ -242,8 +242,15 @@ pub struct ServeArgs {
     #[arg(long)]
     pub notify_desktop: bool,
     /// Notify only approvals at or above this risk (0 to 1).
-    #[arg(long, default_value_t = 0.0, value_name = "RISK")]
+    #[arg(long, default_value_t = 0.0, value_name = "RISK", value_parser = risk)]
     pub notify_min_risk: f64,
+    /// The desktop's own threshold (default: `--notify-min-risk`), e.g. every ask on the
+    /// desktop and only the risky ones to the team's webhook.
+    #[arg(long, value_name = "RISK", value_parser = risk)]
+    pub notify_desktop_min_risk: Option<f64>,
+    /// The webhook's own threshold (default: `--notify-min-risk`).
+    #[arg(long, value_name = "RISK", value_parser = risk)]
+    pub notify_webhook_min_risk: Option<f64>,
     /// Export every audit record to this OpenTelemetry collector (OTLP/HTTP base URL, like
     /// `http://127.0.0.1:4318`): records as logs to `/v1/logs`, gate decisions as spans to
     /// `/v1/traces`. The audit log is the buffer: nothing is lost while the collector is down.
@@ -496,6 +503,17 @@ pub struct InitArgs {
     /// macOS). With `--uninstall`, remove it.
     #[arg(long)]
     pub autostart: bool,
+    /// The protected deployment's client config, passed to every hook command (`warden
+    /// install` runs `init` as the agent's user with it).
+    #[arg(long, value_name = "PATH")]
+    pub client_config: Option<PathBuf>,
+    /// OpenClaw: load the plugin from this existing directory (root-owned in the protected
+    /// deployment) instead of writing its files into Warden's config directory.
+    #[arg(long, value_name = "DIR")]
+    pub plugin_dir: Option<PathBuf>,
+    /// OpenClaw: the monitor's socket, written into the plugin's config.
+    #[arg(long, value_name = "PATH")]
+    pub socket: Option<PathBuf>,
 }
 
 /// `warden skills ...`.
@@ -582,6 +600,11 @@ pub struct InstallArgs {
     /// Also install Codex hooks (in the agent user's `~/.codex/hooks.json`).
     #[arg(long)]
     pub codex: bool,
+    /// Also install Warden's OpenClaw plugin: its files root-owned under
+    /// `/usr/local/lib/warden/openclaw-plugin`, loaded by the agent user's
+    /// `~/.openclaw/openclaw.json`.
+    #[arg(long)]
+    pub openclaw: bool,
     /// `uninstall`: also remove the state directory (audit log, key).
     #[arg(long)]
     pub purge: bool,
@@ -1001,4 +1024,14 @@ pub struct McpBenchArgs {
     /// The server to call, directly and through the proxy.
     #[arg(last = true, required = true, value_name = "COMMAND")]
     pub server: Vec<String>,
+}
+
+/// A risk threshold: a number from 0 to 1, or just above 1 to turn a channel off.
+fn risk(s: &str) -> Result<f64, String> {
+    let v: f64 = s.parse().map_err(|e| format!("not a number: {e}"))?;
+    if (0.0..=1.01).contains(&v) {
+        Ok(v)
+    } else {
+        Err(format!("{v} is not a risk from 0 to 1"))
+    }
 }

@@ -315,19 +315,101 @@ fn hooks() -> Vec<Check> {
             },
             fix,
         ));
+        if agent == "codex" {
+            out.extend(codex_trust(path));
+        }
     }
     out
 }
 
-/// OpenClaw, when it has a config here: is Warden's plugin loaded and current?
-fn openclaw() -> Option<Check> {
-    let (ok, detail) = crate::init_openclaw::status()?;
-    Some(check(
+/// Codex runs only hooks whose trust its `config.toml` records: Warden hooks without it are
+/// listed by Codex and silently skipped.
+fn codex_trust(hooks_path: &Path) -> Option<Check> {
+    let config = hooks_path.with_file_name("config.toml");
+    let missing = match crate::init_codex::untrusted(hooks_path, &config) {
+        Ok(m) => m,
+        Err(e) => {
+            return Some(check(
+                "hooks:codex-trust",
+                Level::Fail,
+                format!("cannot tell whether Codex trusts Warden's hooks: {e:#}"),
+                Some("warden init codex"),
+            ))
+        }
+    };
+    Some(if missing.is_empty() {
+        check(
+            "hooks:codex-trust",
+            Level::Ok,
+            format!("Codex trusts Warden's hooks (`{}`)", config.display()),
+            None,
+        )
+    } else {
+        check(
+            "hooks:codex-trust",
+            Level::Fail,
+            format!(
+                "{} Warden hook(s) are untrusted in `{}`: Codex skips them, so nothing is checked",
+                missing.len(),
+                config.display()
+            ),
+            Some("warden init codex"),
+        )
+    })
+}
+
+/// OpenClaw, when it has a config here: is Warden's plugin loaded and current, and is the
+/// deployment exposed (gateway, approvals, plugin and skill sources, model traffic)?
+fn openclaw() -> Vec<Check> {
+    let Some((ok, detail)) = crate::init_openclaw::status() else {
+        return Vec::new();
+    };
+    let mut out = vec![check(
         "plugin:openclaw",
         if ok { Level::Ok } else { Level::Warn },
         detail,
         (!ok).then_some("warden init openclaw"),
-    ))
+    )];
+    let path = crate::init_openclaw::config_path();
+    if let Ok(m) = std::fs::metadata(&path) {
+        use std::os::unix::fs::MetadataExt;
+        if m.mode() & 0o022 != 0 {
+            out.push(check(
+                "openclaw:config",
+                Level::Fail,
+                format!(
+                    "`{}` is writable by others (mode {:o}): they can change its tools, plugins and gateway",
+                    path.display(),
+                    m.mode() & 0o7777
+                ),
+                Some("chmod go-w the file"),
+            ));
+        }
+    }
+    let doc = std::fs::read_to_string(&path)
+        .ok()
+        .and_then(|t| warden_daemon::openclaw_config::parse(&t));
+    let Some(doc) = doc else {
+        return out;
+    };
+    let uid = rustix::process::getuid().as_raw();
+    for f in warden_daemon::openclaw_config::audit(&doc, &load::home(), uid) {
+        use warden_daemon::openclaw_config::Severity;
+        let name = match f.check {
+            "gateway" => "openclaw:gateway",
+            "exec" => "openclaw:exec",
+            "elevated" => "openclaw:elevated",
+            "plugins" => "openclaw:plugins",
+            "skills" => "openclaw:skills",
+            _ => "openclaw:model",
+        };
+        let level = match f.severity {
+            Severity::Critical => Level::Fail,
+            Severity::Warn => Level::Warn,
+        };
+        out.push(check(name, level, f.message, Some(&f.fix)));
+    }
+    out
 }
 
 fn which(program: &str) -> bool {

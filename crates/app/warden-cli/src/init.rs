@@ -51,7 +51,7 @@ fn settings_path(args: &InitArgs) -> Result<PathBuf> {
 }
 
 /// Whether a hook entry is one of Warden's.
-fn is_warden(hook: &Value, agent: &str) -> bool {
+pub(crate) fn is_warden(hook: &Value, agent: &str) -> bool {
     hook.get("command")
         .and_then(Value::as_str)
         .is_some_and(|c| {
@@ -193,9 +193,30 @@ pub fn run(args: &InitArgs) -> Result<Code> {
         crate::init_autostart::apply(args)?;
     }
     let (old, doc) = read_settings(&path)?;
-    let mut new = apply(doc.clone(), args.agent, &command, args.uninstall)?;
+    let extra = args
+        .client_config
+        .as_ref()
+        .map(|c| format!("--client-config {}", c.display()))
+        .unwrap_or_default();
+    let mut new = apply_with(doc.clone(), args.agent, &command, &extra, args.uninstall)?;
     if args.sandbox || args.uninstall {
         crate::init_sandbox::apply(&mut new, args)?;
+    }
+    let codex_trust = (args.agent == Agent::Codex).then(|| {
+        let trust = crate::init_codex::warden_trust(&path, &new);
+        (path.with_file_name("config.toml"), trust)
+    });
+    if let Some((config, trust)) = &codex_trust {
+        // Codex skips hooks whose trust its config.toml does not record: without this, a
+        // plain init would leave every Warden hook listed but never run.
+        crate::init_codex::write_trust(config, trust)?;
+        if !trust.is_empty() && !args.uninstall {
+            eprintln!(
+                "recorded trust for Warden's {} hooks in `{}`",
+                trust.len(),
+                config.display()
+            );
+        }
     }
     if new == doc && old.is_some() {
         eprintln!(

@@ -176,7 +176,7 @@ pub fn apply(mut doc: Value, dir: &str, uninstall: bool) -> Result<Value> {
 }
 
 /// Write the plugin's files into `dir`; whether anything changed.
-fn write_plugin(dir: &Path) -> Result<bool> {
+pub(crate) fn write_plugin(dir: &Path) -> Result<bool> {
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create `{}`", dir.display()))?;
     let mut changed = false;
     for (name, text) in PLUGIN_FILES {
@@ -192,7 +192,7 @@ fn write_plugin(dir: &Path) -> Result<bool> {
 }
 
 /// Remove the plugin's files (and the directory, when nothing else is in it).
-fn remove_plugin(dir: &Path) -> Result<bool> {
+pub(crate) fn remove_plugin(dir: &Path) -> Result<bool> {
     let mut changed = false;
     for (name, _) in PLUGIN_FILES {
         match std::fs::remove_file(dir.join(name)) {
@@ -209,19 +209,24 @@ fn remove_plugin(dir: &Path) -> Result<bool> {
 /// Run `warden init openclaw`.
 pub fn run(args: &InitArgs) -> Result<Code> {
     let path = config_path();
-    let dir = plugin_dir();
+    let dir = args.plugin_dir.clone().unwrap_or_else(plugin_dir);
     let dir_text = dir.display().to_string();
     let (old, doc) = read_settings(&path).map_err(|e| {
         anyhow!(
             "{e:#}\nOpenClaw reads JSON5; Warden edits plain JSON only. Add by hand: plugins.load.paths += \"{dir_text}\", plugins.entries.{PLUGIN_ID} = {{ enabled: true, hooks: {{ allowConversationAccess: true, timeouts: {{ before_tool_call: {TOOL_HOOK_TIMEOUT_MS} }} }} }}"
         )
     })?;
-    let files_changed = if args.uninstall {
-        remove_plugin(&dir)?
-    } else {
-        write_plugin(&dir)?
+    // A given plugin directory (the protected deployment's, root-owned) is only loaded.
+    let files_changed = match (&args.plugin_dir, args.uninstall) {
+        (Some(_), _) => false,
+        (None, true) => remove_plugin(&dir)?,
+        (None, false) => write_plugin(&dir)?,
     };
-    let new = apply(doc.clone(), &dir_text, args.uninstall)?;
+    let mut new = apply(doc.clone(), &dir_text, args.uninstall)?;
+    if let (Some(socket), false) = (&args.socket, args.uninstall) {
+        new["plugins"]["entries"][PLUGIN_ID]["config"]["socket"] =
+            json!(socket.display().to_string());
+    }
     if new == doc && (old.is_some() || args.uninstall) {
         eprintln!(
             "`{}` already {}{}",
@@ -259,11 +264,11 @@ pub fn run(args: &InitArgs) -> Result<Code> {
 pub fn status() -> Option<(bool, String)> {
     let path = config_path();
     let text = std::fs::read_to_string(&path).ok()?;
-    let Ok(doc) = serde_json::from_str::<Value>(&text) else {
+    let Some(doc) = warden_daemon::openclaw_config::parse(&text) else {
         return Some((
             false,
             format!(
-                "`{}` is not plain JSON; cannot tell whether Warden's plugin loads",
+                "`{}` is not JSON5; cannot tell whether Warden's plugin loads",
                 path.display()
             ),
         ));

@@ -36,6 +36,8 @@ const CLAUDE_MANAGED: &str = "etc/claude-code/managed-settings.json";
 const UNIT: &str = "etc/systemd/system/warden.service";
 /// Where the binaries go.
 const BIN_DIR: &str = "usr/local/bin";
+/// Warden's OpenClaw plugin (root-owned: the agent cannot change what OpenClaw loads from it).
+const OPENCLAW_PLUGIN_DIR: &str = "usr/local/lib/warden/openclaw-plugin";
 
 /// Every path of the deployment under a root.
 struct Layout {
@@ -135,9 +137,11 @@ RuntimeDirectoryPreserve=yes
 Environment=WARDEN_LOG=info
 ExecStart={warden} serve --protected --state-dir {state} --socket {sock} --socket-mode 666 --allow-uid {agent_uid} --spool-dir {spool} --managed-policy {managed} --log-json --kernel-audit
 # Landlock logs each refusal of a tool sandbox to the kernel audit log: the monitor reads it
-# (CAP_AUDIT_READ) and switches audit on when it is off (CAP_AUDIT_CONTROL).
-AmbientCapabilities=CAP_AUDIT_READ CAP_AUDIT_CONTROL
-CapabilityBoundingSet=CAP_AUDIT_READ CAP_AUDIT_CONTROL
+# (CAP_AUDIT_READ) and switches audit on when it is off (CAP_AUDIT_CONTROL). The config watch
+# reads the agent's configuration in a home of mode 0700 (CAP_DAC_READ_SEARCH; the monitor
+# keeps it out of effect everywhere else, so it never reads a file the agent names with it).
+AmbientCapabilities=CAP_AUDIT_READ CAP_AUDIT_CONTROL CAP_DAC_READ_SEARCH
+CapabilityBoundingSet=CAP_AUDIT_READ CAP_AUDIT_CONTROL CAP_DAC_READ_SEARCH
 KillSignal=SIGTERM
 TimeoutStopSec=10
 Restart=always
@@ -192,6 +196,7 @@ pub fn install(args: &InstallArgs) -> Result<Code> {
     let agent = agent_user(args)?;
     let (agent_uid, agent_gid, agent_home) =
         passwd(&agent)?.ok_or_else(|| anyhow!("no user `{agent}`"))?;
+    let agent_home = rooted_home(&l, agent_home);
     if agent_uid == 0 {
         bail!("the agent must not run as root: name its own user with --user");
     }
@@ -316,23 +321,31 @@ pub fn install(args: &InstallArgs) -> Result<Code> {
         "hooks: Claude Code managed settings `{}`",
         managed.display()
     );
-    // Codex has no system-wide hook file: its hooks go into the user's own (which that user can edit).
+    // Codex and OpenClaw have no system-wide hook or plugin config: Warden goes into the agent
+    // user's own files, which that user can edit. `init` runs as that user, so root never reads
+    // or writes the agent's home (a symlink planted there reaches only what the agent can write).
+    let as_agent = |args: &[&str]| init_as_agent(&l, (agent_uid, agent_gid), &agent_home, args);
+    let hook_text = hook.display().to_string();
+    let client_text = client_path.display().to_string();
     if args.codex {
-        let codex = agent_home.join(".codex").join("hooks.json");
-        edit_json(&codex, |doc| {
-            crate::init::apply_with(
-                doc,
-                Agent::Codex,
-                &hook.display().to_string(),
-                &extra,
-                false,
-            )
-        })?;
-        std::os::unix::fs::chown(&codex, Some(agent_uid), Some(agent_gid))?;
-        eprintln!(
-            "hooks: Codex `{}` (the agent's user can edit this file: Codex has no managed hook file)",
-            codex.display()
-        );
+        as_agent(&[
+            "codex",
+            "--command",
+            &hook_text,
+            "--client-config",
+            &client_text,
+        ])?;
+        eprintln!("hooks: Codex, in the agent user's `~/.codex` (that user can edit it: Codex has no managed hook file)");
+    }
+    if args.openclaw {
+        // The plugin's files are root's: the agent cannot change what OpenClaw loads from there.
+        let dir = l.at(OPENCLAW_PLUGIN_DIR);
+        self::dir(&dir, 0o755, Some((0, 0)))?;
+        crate::init_openclaw::write_plugin(&dir)?;
+        let socket = l.at(RUN_DIR).join("warden.sock").display().to_string();
+        let dir_text = dir.display().to_string();
+        as_agent(&["openclaw", "--plugin-dir", &dir_text, "--socket", &socket])?;
+        eprintln!("OpenClaw: plugin in `{dir_text}` (root-owned), loaded by the agent user's OpenClaw config (that user can edit it)");
     }
     start(&l)?;
     println!(
@@ -377,6 +390,45 @@ fn edit_json(path: &Path, f: impl FnOnce(Value) -> Result<Value>) -> Result<()> 
     write_root(path, &(serde_json::to_string_pretty(&new)? + "\n"), 0o644)
 }
 
+/// The agent's home as seen under the install root (`--root`), where its files are.
+fn rooted_home(l: &Layout, home: PathBuf) -> PathBuf {
+    match home.strip_prefix("/") {
+        Ok(rel) if l.root != Path::new("/") => l.root.join(rel),
+        _ => home,
+    }
+}
+
+/// Run `warden init ARGS` (the installed binary) as the agent's user, with only its home in the
+/// environment.
+fn init_as_agent(l: &Layout, (uid, gid): (u32, u32), home: &Path, args: &[&str]) -> Result<()> {
+    let out = Command::new("setpriv")
+        .args([
+            format!("--reuid={uid}"),
+            format!("--regid={gid}"),
+            "--clear-groups".into(),
+            "--".into(),
+        ])
+        .arg(l.at(BIN_DIR).join("warden"))
+        .arg("init")
+        .args(args)
+        .env_clear()
+        .env("HOME", home)
+        .env("PATH", "/usr/local/bin:/usr/bin:/bin")
+        .current_dir("/")
+        .output()
+        .context("cannot run `setpriv` (util-linux) to act as the agent's user")?;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    if !out.status.success() {
+        bail!(
+            "`warden init {}` as the agent's user (uid {uid}) failed: {}",
+            args.join(" "),
+            stderr.trim()
+        );
+    }
+    eprint!("{stderr}");
+    Ok(())
+}
+
 /// `warden uninstall`: stop and remove the unit, the hooks and the client config. The state
 /// (audit log, key) stays unless `--purge`.
 pub fn uninstall(args: &InstallArgs) -> Result<Code> {
@@ -410,15 +462,28 @@ pub fn uninstall(args: &InstallArgs) -> Result<Code> {
         })?;
     }
     if let Ok(agent) = agent_user(args) {
-        if let Some((_, _, home)) = passwd(&agent)? {
-            let codex = home.join(".codex").join("hooks.json");
-            if codex.exists() {
-                edit_json(&codex, |doc| {
-                    crate::init::apply(doc, Agent::Codex, "warden-hook", true)
-                })?;
+        if let Some((uid, gid, home)) = passwd(&agent)? {
+            // As at install: the agent's files are edited by the agent's user, not by root.
+            let home = rooted_home(&l, home);
+            let dir = l.at(OPENCLAW_PLUGIN_DIR).display().to_string();
+            let steps: [(&str, &[&str]); 2] = [
+                (".codex/hooks.json", &["codex", "--uninstall"]),
+                (
+                    ".openclaw/openclaw.json",
+                    &["openclaw", "--uninstall", "--plugin-dir", &dir],
+                ),
+            ];
+            for (file, init) in steps {
+                if home.join(file).exists() {
+                    if let Err(e) = init_as_agent(&l, (uid, gid), &home, init) {
+                        eprintln!("warning: {e:#}");
+                    }
+                }
             }
         }
     }
+    crate::init_openclaw::remove_plugin(&l.at(OPENCLAW_PLUGIN_DIR))?;
+    let _ = std::fs::remove_dir(l.at(OPENCLAW_PLUGIN_DIR).parent().unwrap_or(Path::new("/")));
     let _ = std::fs::remove_file(l.at(ETC_DIR).join("client.json"));
     if args.purge {
         let witness = l.at(STATE_DIR).join(warden_audit::WITNESS_FILE);

@@ -19,6 +19,7 @@ mod exit;
 mod hook;
 mod init;
 mod init_autostart;
+mod init_codex;
 mod init_openclaw;
 mod init_sandbox;
 mod install;
@@ -103,6 +104,15 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(code) => code.into(),
+        // Output into a closed pipe (`warden completions bash | head`) ends quietly.
+        Err(e)
+            if e.chain().any(|c| {
+                c.downcast_ref::<std::io::Error>()
+                    .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            }) =>
+        {
+            ExitCode::from(141)
+        }
         Err(e) => {
             eprintln!("warden: {}", load::render(&e));
             exit::Code::Error.into()

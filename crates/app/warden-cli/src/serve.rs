@@ -50,6 +50,11 @@ impl PolicyLoader for Loader {
 
 /// Run the daemon until SIGTERM.
 pub fn run(args: ServeArgs) -> Result<Code> {
+    // Before any thread starts: CAP_DAC_READ_SEARCH (the protected unit grants it, to watch the
+    // agent's configuration in a 0700 home) leaves every thread's effective set; only the config
+    // watch raises it, around its own reads (see `warden_daemon::caps`).
+    let read_search = warden_daemon::caps::confine()
+        .context("cannot confine CAP_DAC_READ_SEARCH to the config watch")?;
     let state_dir = args
         .state_dir
         .clone()
@@ -94,6 +99,8 @@ pub fn run(args: ServeArgs) -> Result<Code> {
         },
         desktop: args.notify_desktop,
         min_risk: args.notify_min_risk,
+        desktop_min_risk: args.notify_desktop_min_risk,
+        webhook_min_risk: args.notify_webhook_min_risk,
         link_base: None,
     };
     config.watch_homes = watch_homes(&args)?;
@@ -121,6 +128,9 @@ pub fn run(args: ServeArgs) -> Result<Code> {
     }
     config.event_time = args.trust_event_time;
     init_tracing(args.log_json);
+    if read_search {
+        tracing::info!("CAP_DAC_READ_SEARCH held: the config watch alone uses it, to read the agent's configuration");
+    }
     // Every detector is built now: one that cannot be built stops the monitor here instead of
     // leaving a gap later.
     warden_shell::build_detectors();

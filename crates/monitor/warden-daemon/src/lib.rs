@@ -8,6 +8,7 @@
 //! log; nothing below it depends on it.
 
 pub use warden_client::{client, hook, proto, target};
+pub mod caps;
 mod config;
 mod console;
 mod daemon;
@@ -26,6 +27,7 @@ mod skill_gate;
 mod state;
 mod writer;
 
+pub use config::openclaw as openclaw_config;
 pub use config::ConfigError;
 pub use daemon::{fingerprint, message, path_env, Config, Daemon};
 pub use lock::{StateLock, LOCK_FILE};

@@ -33,6 +33,10 @@ pub struct NotifyConfig {
     pub desktop: bool,
     /// Only approvals at or above this risk (0 to 1).
     pub min_risk: f64,
+    /// The desktop's own threshold, when it differs from [`NotifyConfig::min_risk`].
+    pub desktop_min_risk: Option<f64>,
+    /// The webhook's own threshold, when it differs from [`NotifyConfig::min_risk`].
+    pub webhook_min_risk: Option<f64>,
     /// The base of links to an approval (the monitor's HTTP API), if it has one.
     pub link_base: Option<String>,
 }
@@ -79,7 +83,10 @@ impl Notifier {
     /// Tell a person that approval `id` waits; `request` is what the approval shows.
     pub fn approval_requested(self: &Arc<Self>, id: &str, request: &Value) {
         let risk = request.get("risk").and_then(Value::as_f64).unwrap_or(1.0);
-        if risk < self.config.min_risk {
+        let c = &self.config;
+        let desktop = c.desktop && risk >= c.desktop_min_risk.unwrap_or(c.min_risk);
+        let webhook = risk >= c.webhook_min_risk.unwrap_or(c.min_risk);
+        if !desktop && !webhook {
             return;
         }
         let tool = request.get("tool").and_then(Value::as_str).unwrap_or("-");
@@ -97,10 +104,12 @@ impl Notifier {
             "Warden: approval {id} waits (tool `{tool}`, session `{session}`, risk {risk:.2}): {reason}. Answer: `warden approvals approve {id}` or `warden approvals deny {id}`{}",
             link.as_ref().map(|l| format!(", or {l}")).unwrap_or_default()
         );
-        if self.config.desktop {
-            desktop(id, &text);
+        if desktop {
+            self::desktop(id, &text);
         }
-        if let (Some(url), Some(client)) = (self.config.webhook.clone(), self.client.clone()) {
+        if let (true, Some(url), Some(client)) =
+            (webhook, self.config.webhook.clone(), self.client.clone())
+        {
             let body = json!({
                 "text": text,
                 "warden": {"approval": id, "tool": tool, "session": session, "risk": risk, "reason": reason, "link": link},

@@ -1,6 +1,7 @@
 //! Test modules and the helper that runs `warden`.
 
 mod check;
+mod clients;
 mod config;
 mod console;
 mod daemon;
@@ -13,6 +14,7 @@ mod openclaw;
 mod otlp;
 mod policy;
 mod protected;
+mod protected_agent_files;
 mod replay;
 mod skills;
 

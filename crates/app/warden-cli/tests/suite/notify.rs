@@ -123,34 +123,52 @@ fn a_waiting_approval_is_posted_signed_to_the_webhook() {
 }
 
 #[test]
-fn approvals_below_the_risk_threshold_are_not_posted() {
-    let h = home();
-    let pol = h.path().join("ask.yaml");
-    std::fs::write(&pol, ASK_POLICY).unwrap();
-    let (port, rx) = receiver();
-    let url = format!("http://127.0.0.1:{port}/hook");
-    let m = Monitor::start(
-        h.path(),
-        &[
+fn each_channel_posts_at_its_own_risk_threshold() {
+    // (thresholds, posted?): the global one; the webhook's own over a global one, both ways.
+    for (thresholds, posted) in [
+        (&["--notify-min-risk", "1.01"][..], false),
+        (&["--notify-webhook-min-risk", "1.01"][..], false),
+        (
+            &[
+                "--notify-min-risk",
+                "1.01",
+                "--notify-webhook-min-risk",
+                "0",
+            ][..],
+            true,
+        ),
+    ] {
+        let h = home();
+        let pol = h.path().join("ask.yaml");
+        std::fs::write(&pol, ASK_POLICY).unwrap();
+        let (port, rx) = receiver();
+        let url = format!("http://127.0.0.1:{port}/hook");
+        let mut args = vec![
             "--policy",
             pol.to_str().unwrap(),
             "--approval-timeout",
             "2s",
             "--notify-webhook",
             &url,
-            "--notify-min-risk",
-            "1.01",
-        ],
-    );
-    let cwd = h.path().join("project");
-    let r = m.hook(&payload(
-        "s1",
-        "Bash",
-        json!({"command": "deploy prod"}),
-        &cwd,
-    ));
-    assert_eq!(decision(&r), "deny", "{}", r.stdout);
-    assert!(rx.recv_timeout(Duration::from_millis(500)).is_err());
+        ];
+        args.extend(thresholds);
+        let m = Monitor::start(h.path(), &args);
+        let cwd = h.path().join("project");
+        let r = m.hook(&payload(
+            "s1",
+            "Bash",
+            json!({"command": "deploy prod"}),
+            &cwd,
+        ));
+        assert_eq!(decision(&r), "deny", "{}", r.stdout);
+        let got = rx.recv_timeout(Duration::from_millis(500)).is_ok();
+        assert_eq!(got, posted, "{thresholds:?}");
+    }
+    // A threshold that is not a risk stops the start.
+    let h = home();
+    let r = super::warden(h.path(), &["serve", "--notify-min-risk", "7"], b"");
+    assert_ne!(r.code, 0);
+    assert!(r.stderr.contains("not a risk"), "{}", r.stderr);
 }
 
 #[test]

@@ -120,6 +120,60 @@ fn init_openclaw_creates_a_config_and_leaves_json5_alone() {
     assert_eq!(std::fs::read_to_string(&config).unwrap(), json5);
 }
 
+/// The status of `warden doctor --json`'s check `name`, if it reported one.
+fn doctor_check(h: &Path, name: &str) -> Option<(String, String)> {
+    let r = warden(h, &["doctor", "--json"], b"");
+    let v: Value = serde_json::from_str(&r.stdout).unwrap();
+    v.as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["check"] == name)
+        .map(|c| {
+            (
+                c["status"].as_str().unwrap_or("").to_string(),
+                c["detail"].as_str().unwrap_or("").to_string(),
+            )
+        })
+}
+
+#[test]
+fn doctor_reports_an_exposed_openclaw_deployment_in_its_json5_config() {
+    let h = home();
+    let r = warden(h.path(), &["init", "openclaw"], b"");
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let config = h.path().join(".openclaw/openclaw.json");
+    let installed = read_json(&config);
+    // A hardened deployment: nothing to report beyond the plugin.
+    assert_eq!(doctor_check(h.path(), "plugin:openclaw").unwrap().0, "ok");
+    assert_eq!(doctor_check(h.path(), "openclaw:gateway"), None);
+
+    // The same config written as JSON5 by hand: open gateway, exec without approvals,
+    // plugins without an allowlist, every sender elevated, a model over plain http.
+    let plugins = serde_json::to_string(&installed["plugins"]).unwrap();
+    let json5 = format!(
+        "// edited by hand\n{{\n  gateway: {{ bind: 'lan', auth: {{ mode: 'none' }}, }},\n  tools: {{ exec: {{ mode: 'full' }}, elevated: {{ allowFrom: {{ discord: ['*'] }} }} }},\n  models: {{ providers: {{ lab: {{ baseUrl: 'http://192.0.2.7:8000/v1' }} }} }},\n  plugins: {plugins},\n}}\n"
+    );
+    std::fs::write(&config, json5).unwrap();
+    let (status, detail) = doctor_check(h.path(), "plugin:openclaw").unwrap();
+    assert_eq!(status, "ok", "a JSON5 config is read: {detail}");
+    for (name, want) in [
+        ("openclaw:gateway", "FAIL"),
+        ("openclaw:elevated", "FAIL"),
+        ("openclaw:exec", "warn"),
+        ("openclaw:plugins", "warn"),
+        ("openclaw:model", "warn"),
+    ] {
+        let got = doctor_check(h.path(), name);
+        assert_eq!(
+            got.as_ref().map(|g| g.0.as_str()),
+            Some(want),
+            "{name}: {got:?}"
+        );
+    }
+    let r = warden(h.path(), &["doctor"], b"");
+    assert_ne!(r.code, 0, "a critical finding fails doctor");
+}
+
 /// Send one `hook` request for agent `openclaw` and return the final response.
 fn hook(sock: &Path, payload: Value) -> Value {
     let mut s = UnixStream::connect(sock).unwrap();

@@ -13,8 +13,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
-const MONITOR_USER: &str = "wdn-test-mon";
-const AGENT_USER: &str = "wdn-test-agent";
+pub(super) const MONITOR_USER: &str = "wdn-test-mon";
+pub(super) const AGENT_USER: &str = "wdn-test-agent";
 
 fn id(name: &str) -> Option<(u32, u32)> {
     let out = Command::new("getent")
@@ -27,10 +27,10 @@ fn id(name: &str) -> Option<(u32, u32)> {
 }
 
 /// A uid and gid.
-type Ids = (u32, u32);
+pub(super) type Ids = (u32, u32);
 
 /// The two test users, created once; `None` (and a note) where the tests cannot run.
-fn users() -> Option<(Ids, Ids)> {
+pub(super) fn users() -> Option<(Ids, Ids)> {
     static USERS: OnceLock<Option<(Ids, Ids)>> = OnceLock::new();
     *USERS.get_or_init(|| {
         let why = if !rustix::process::geteuid().is_root() {
@@ -68,16 +68,16 @@ fn users() -> Option<(Ids, Ids)> {
 }
 
 /// A protected deployment under a temporary root, with its monitor running as its own user.
-struct Deployment {
-    root: tempfile::TempDir,
+pub(super) struct Deployment {
+    pub(super) root: tempfile::TempDir,
     monitor: Child,
     mon: (u32, u32),
-    agent: (u32, u32),
-    agent_home: PathBuf,
+    pub(super) agent: (u32, u32),
+    pub(super) agent_home: PathBuf,
 }
 
 impl Deployment {
-    fn start(policy: &str) -> Option<Deployment> {
+    pub(super) fn start(policy: &str) -> Option<Deployment> {
         let (mon, agent) = users()?;
         let root = tempfile::tempdir().unwrap();
         std::fs::set_permissions(root.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
@@ -98,6 +98,9 @@ impl Deployment {
         ] {
             std::os::unix::fs::chown(&p, Some(agent.0), Some(agent.1)).unwrap();
         }
+        // Debian's default home mode: the monitor's own user cannot read it without the
+        // unit's CAP_DAC_READ_SEARCH.
+        std::fs::set_permissions(&agent_home, std::fs::Permissions::from_mode(0o700)).unwrap();
         let mut d = Deployment {
             monitor: spawn_monitor(root.path(), mon),
             root,
@@ -109,11 +112,11 @@ impl Deployment {
         Some(d)
     }
 
-    fn at(&self, rel: &str) -> PathBuf {
+    pub(super) fn at(&self, rel: &str) -> PathBuf {
         self.root.path().join(rel)
     }
 
-    fn socket(&self) -> PathBuf {
+    pub(super) fn socket(&self) -> PathBuf {
         self.at("run/warden/warden.sock")
     }
 
@@ -150,26 +153,26 @@ impl Deployment {
     }
 
     /// Run a program as the agent's user, with its home and the given extra environment.
-    fn as_agent(&self, argv: &[&str], env: &[(&str, &str)], stdin: &[u8]) -> Output {
+    pub(super) fn as_agent(&self, argv: &[&str], env: &[(&str, &str)], stdin: &[u8]) -> Output {
         as_user(self.agent, &self.agent_home, argv, env, stdin)
     }
 
-    fn as_monitor(&self, argv: &[&str]) -> Output {
+    pub(super) fn as_monitor(&self, argv: &[&str]) -> Output {
         as_user(self.mon, &self.at("var/lib/warden"), argv, &[], b"")
     }
 
     /// The agent's hook, as Claude Code would run it, for `payload`.
-    fn hook(&self, payload: &Value, env: &[(&str, &str)]) -> Output {
+    pub(super) fn hook(&self, payload: &Value, env: &[(&str, &str)]) -> Output {
         let cmd = self.hook_command();
         let argv: Vec<&str> = cmd.iter().map(String::as_str).collect();
         self.as_agent(&argv, env, &serde_json::to_vec(payload).unwrap())
     }
 
-    fn warden(&self) -> String {
+    pub(super) fn warden(&self) -> String {
         self.at("usr/local/bin/warden").display().to_string()
     }
 
-    fn records(&self) -> String {
+    pub(super) fn records(&self) -> String {
         let state = self.at("var/lib/warden");
         let o = self.as_monitor(&[
             &self.warden(),
@@ -214,7 +217,31 @@ fn spawn_monitor(root: &Path, mon: (u32, u32)) -> Child {
         ]
         .map(String::from),
     );
-    let mut cmd = setpriv(mon);
+    // The agent's home (the unit's monitor watches the `--allow-uid` users' homes from passwd).
+    argv.extend([
+        "--watch-home".into(),
+        root.join("home/agent").display().to_string(),
+    ]);
+    // As systemd would: the unit's ambient capabilities, but for the kernel audit ones (with
+    // them, `--kernel-audit` would switch this test machine's audit on; the exec suite tests it).
+    let caps: Vec<String> = unit
+        .lines()
+        .find_map(|l| l.strip_prefix("AmbientCapabilities="))
+        .unwrap_or("")
+        .split_whitespace()
+        .filter(|c| !c.starts_with("CAP_AUDIT_"))
+        .map(|c| format!("+{}", c.trim_start_matches("CAP_").to_ascii_lowercase()))
+        .collect();
+    assert_eq!(caps, ["+dac_read_search"], "{unit}");
+    let mut cmd = Command::new("setpriv");
+    cmd.arg(format!("--reuid={}", mon.0))
+        .arg(format!("--regid={}", mon.1))
+        .arg("--clear-groups");
+    if !caps.is_empty() {
+        cmd.arg(format!("--inh-caps={}", caps.join(",")))
+            .arg(format!("--ambient-caps={}", caps.join(",")));
+    }
+    cmd.arg("--");
     cmd.args(&argv)
         .env("HOME", root.join("var/lib/warden"))
         .env("WARDEN_LOG", "warn")
@@ -279,12 +306,12 @@ fn as_user(
     child.wait_with_output().unwrap()
 }
 
-fn pre_tool(cwd: &Path, command: &str) -> Value {
+pub(super) fn pre_tool(cwd: &Path, command: &str) -> Value {
     json!({"session_id": "s-prot", "cwd": cwd, "hook_event_name": "PreToolUse", "tool_name": "Bash",
            "tool_input": {"command": command}, "tool_use_id": "t1", "permission_mode": "default"})
 }
 
-fn decision(o: &Output) -> String {
+pub(super) fn decision(o: &Output) -> String {
     assert_eq!(
         o.status.code(),
         Some(0),
@@ -302,7 +329,7 @@ fn decision(o: &Output) -> String {
         .to_string()
 }
 
-fn text(o: &Output) -> String {
+pub(super) fn text(o: &Output) -> String {
     format!(
         "{}{}",
         String::from_utf8_lossy(&o.stdout),
@@ -489,12 +516,19 @@ fn the_agent_cannot_stop_rewire_or_edit_the_monitor() {
     );
 
     // `warden init --uninstall` as the agent touches only its own settings.
+    // (The managed command runs `warden-hook claude-code`, or `warden hook claude-code` when the
+    // slim hook binary was not built next to `warden`.)
     let w = d.warden();
+    let managed_hook = d.hook_command();
+    assert!(
+        managed_hook.iter().any(|a| a == "claude-code"),
+        "{managed_hook:?}"
+    );
     let o = d.as_agent(&[&w, "init", "claude-code", "--uninstall"], &[], b"");
     assert!(o.status.success(), "{}", text(&o));
     assert_eq!(
-        d.hook_command()[1],
-        "claude-code",
+        d.hook_command(),
+        managed_hook,
         "managed hooks are still there"
     );
 }

@@ -41,7 +41,7 @@ pub(crate) fn classify(
             Format::ClaudeState => claude_state(&parse_json(a), &parse_json(b), &mut c),
             Format::McpJson => c.add(ConfigClass::Mcp, "MCP servers changed"),
             Format::CodexToml => codex(&parse_toml(a), &parse_toml(b), &mut c),
-            Format::OpenClaw => openclaw(&parse_json(a), &parse_json(b), &mut c),
+            Format::OpenClaw => openclaw(&parse_json5(a), &parse_json5(b), &mut c),
             Format::Instructions => c.add(ConfigClass::Instructions, "instructions changed"),
             Format::Skill => c.add(ConfigClass::Skills, "skill or plugin file changed"),
         }
@@ -49,8 +49,8 @@ pub(crate) fn classify(
             c.details.push("the file no longer parses".into());
         }
         // Only `~/.claude.json` changes without meaning anything (its counters and history);
-        // elsewhere a change nothing explains (reformatting, a file that does not parse, such as
-        // JSON5 with comments) is still reported.
+        // elsewhere a change nothing explains (reformatting, comments, a file that does not
+        // parse) is still reported.
         if c.classes.is_empty() && format != Format::ClaudeState {
             c.add(
                 ConfigClass::Other,
@@ -104,6 +104,18 @@ fn parse_json(bytes: &[u8]) -> Value {
     serde_json::from_slice(bytes).unwrap_or(Value::Object(Map::new()))
 }
 
+/// OpenClaw's config is JSON5 (comments, unquoted keys, trailing commas); plain JSON is JSON5.
+fn parse_json5(bytes: &[u8]) -> Value {
+    parse_json5_strict(bytes).unwrap_or(Value::Object(Map::new()))
+}
+
+/// [`parse_json5`], or `None` when the bytes are not a JSON5 document.
+fn parse_json5_strict(bytes: &[u8]) -> Option<Value> {
+    std::str::from_utf8(bytes)
+        .ok()
+        .and_then(super::openclaw::parse)
+}
+
 fn parse_toml(bytes: &[u8]) -> Value {
     std::str::from_utf8(bytes)
         .ok()
@@ -118,6 +130,7 @@ fn parse_fails(format: Format, bytes: &[u8]) -> bool {
             .and_then(|t| toml::from_str::<Value>(t).ok())
             .is_none(),
         Format::Instructions | Format::Skill | Format::McpJson => false,
+        Format::OpenClaw => parse_json5_strict(bytes).is_none(),
         _ => serde_json::from_slice::<Value>(bytes).is_err(),
     }
 }
@@ -356,24 +369,9 @@ const OPENCLAW_KEYS: &[(&str, ConfigClass)] = &[
     ("gateway", ConfigClass::Permissions),
 ];
 
-/// Whether OpenClaw's gateway listens beyond loopback without authentication.
-fn gateway_exposed(doc: &Value) -> bool {
-    let g = get(doc, "gateway");
-    let bind = get(g, "bind").as_str().unwrap_or("loopback");
-    let loopback = matches!(bind, "loopback" | "localhost" | "127.0.0.1" | "::1");
-    let auth = get(g, "auth");
-    let mode = get(auth, "mode").as_str().unwrap_or("");
-    let has_auth = !auth.is_null()
-        && mode != "none"
-        && (get(auth, "token").is_string()
-            || get(auth, "password").is_string()
-            || !mode.is_empty());
-    !loopback && !has_auth
-}
-
 fn openclaw(old: &Value, new: &Value, c: &mut Classified) {
     keyed(old, new, OPENCLAW_KEYS, c);
-    if gateway_exposed(new) && !gateway_exposed(old) {
+    if super::openclaw::gateway_exposed(new) && !super::openclaw::gateway_exposed(old) {
         c.add(
             ConfigClass::GatewayExposed,
             "the gateway listens beyond loopback without authentication",
@@ -475,6 +473,24 @@ mod tests {
         assert_eq!(
             run(Format::OpenClaw, &a, &c),
             vec![ConfigClass::Permissions]
+        );
+        // OpenClaw's JSON5: a comment changes nothing that matters; an unquoted key does.
+        let f = file(0o600);
+        let json5 = |t: &str| {
+            classify(
+                Format::OpenClaw,
+                (&f, Some(b"{gateway: {bind: 'loopback'}}")),
+                (&f, Some(t.as_bytes())),
+            )
+            .classes
+        };
+        assert_eq!(
+            json5("// reviewed\n{gateway: {bind: 'loopback',},}"),
+            vec![ConfigClass::Other]
+        );
+        assert_eq!(
+            json5("{gateway: {bind: 'lan'}, /* open it */}"),
+            vec![ConfigClass::Permissions, ConfigClass::GatewayExposed]
         );
         let x = classify(
             Format::Instructions,

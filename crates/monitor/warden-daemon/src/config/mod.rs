@@ -9,6 +9,7 @@
 
 mod classify;
 mod glue;
+pub mod openclaw;
 mod pins;
 mod table;
 pub(crate) mod watch;

@@ -168,9 +168,22 @@ pub(crate) fn covers(path: &Path, targets: &[Target]) -> bool {
 /// Every regular file and symlink under a tree, bounded.
 pub(crate) fn tree_files(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
-    walk(dir, 0, &mut out);
+    crate::caps::with_read_search(|| walk(dir, 0, &mut out));
     out.sort();
     out
+}
+
+/// Directories under a watched tree that hold no configuration: version control, dependency
+/// caches, and Claude Code's own plugin key-value store (`~/.claude/plugins/store/`, which the
+/// client rewrites during every session with usage bookkeeping, not instructions or code).
+fn not_config(dir: &Path) -> bool {
+    let name = dir.file_name();
+    name.is_some_and(|n| n == ".git" || n == "node_modules")
+        || (name.is_some_and(|n| n == "store")
+            && dir
+                .parent()
+                .and_then(Path::file_name)
+                .is_some_and(|n| n == "plugins"))
 }
 
 fn walk(dir: &Path, depth: usize, out: &mut Vec<PathBuf>) {
@@ -188,9 +201,7 @@ fn walk(dir: &Path, depth: usize, out: &mut Vec<PathBuf>) {
         let p = e.path();
         if ft.is_dir() {
             // Version control and dependency caches inside plugins are not what the model reads.
-            let skip = p
-                .file_name()
-                .is_some_and(|n| n == ".git" || n == "node_modules");
+            let skip = not_config(&p);
             if !skip {
                 walk(&p, depth + 1, out);
             }
@@ -204,6 +215,10 @@ fn walk(dir: &Path, depth: usize, out: &mut Vec<PathBuf>) {
 /// seen: each file's parent, each tree's directories, and each root's nearest existing
 /// ancestor (so a directory created later is noticed and added).
 pub(crate) fn watch_dirs(targets: &[Target]) -> Vec<PathBuf> {
+    crate::caps::with_read_search(|| watch_dirs_now(targets))
+}
+
+fn watch_dirs_now(targets: &[Target]) -> Vec<PathBuf> {
     let mut out = Vec::new();
     for t in targets {
         if t.tree && t.path.is_dir() {
@@ -236,9 +251,7 @@ fn subdirs(dir: &Path, depth: usize, out: &mut Vec<PathBuf>) {
     for e in entries.flatten() {
         if e.file_type().is_ok_and(|t| t.is_dir()) {
             let p = e.path();
-            if p.file_name()
-                .is_some_and(|n| n == ".git" || n == "node_modules")
-            {
+            if not_config(&p) {
                 continue;
             }
             out.push(p.clone());

@@ -53,18 +53,22 @@ pub(crate) async fn start(d: Arc<Daemon>) -> Result<Option<ConfigWatch>, ConfigE
     };
     let (tx, rx) = channel::<Note>();
     let events = tx.clone();
-    let mut watcher = notify::recommended_watcher(move |res: notify::Result<notify::Event>| {
-        let note = match res {
-            Ok(ev) if ev.need_rescan() => Note::Rescan,
-            // Reading a file (opening, listing, closing unwritten) changes nothing; closing a
-            // file opened for writing is kept.
-            Ok(ev) if matches!(ev.kind, notify::EventKind::Access(a) if a != notify::event::AccessKind::Close(notify::event::AccessMode::Write)) => {
-                return
-            }
-            Ok(ev) => Note::Paths(ev.paths),
-            Err(e) => Note::Error(e.to_string()),
-        };
-        let _ = events.send(note);
+    // The watcher's own thread (inotify) starts with CAP_DAC_READ_SEARCH when the monitor holds
+    // it, so it can watch a home of mode 0700 (see `crate::caps`).
+    let mut watcher = crate::caps::with_read_search(|| {
+        notify::recommended_watcher(move |res: notify::Result<notify::Event>| {
+            let note = match res {
+                Ok(ev) if ev.need_rescan() => Note::Rescan,
+                // Reading a file (opening, listing, closing unwritten) changes nothing; closing a
+                // file opened for writing is kept.
+                Ok(ev) if matches!(ev.kind, notify::EventKind::Access(a) if a != notify::event::AccessKind::Close(notify::event::AccessMode::Write)) => {
+                    return
+                }
+                Ok(ev) => Note::Paths(ev.paths),
+                Err(e) => Note::Error(e.to_string()),
+            };
+            let _ = events.send(note);
+        })
     })?;
     add_dirs(guard, &mut watcher);
     let paths = guard.start()?;
