@@ -342,7 +342,12 @@ fn more_tools(name: &str, input: &Value, env: &PathEnv) -> Result<Vec<Action>, A
             }
             Ok(out)
         }
-        ("process" | "terminal", _) => Ok(vec![call(name, input, ToolEffect::ReadOnly)]),
+        ("process", "list" | "poll" | "log") | ("terminal", "list" | "read" | "status") => {
+            Ok(vec![call(name, input, ToolEffect::ReadOnly)])
+        }
+        // Any other action on a running session (kill, or one this version does not document):
+        // a side effect, never a read.
+        ("process" | "terminal", _) => Ok(vec![side()]),
         // A command run on a paired device, and desktop control: the baseline asks by tool
         // (`agents.client-powers`); a pairing approved changes who may drive the gateway.
         ("nodes", "approve") => with(Operation::ConfigChange {
@@ -382,22 +387,20 @@ fn more_tools(name: &str, input: &Value, env: &PathEnv) -> Result<Vec<Action>, A
                 source: Some("written by the agent".into()),
             })
         }
-        ("github_publish", _) => Ok(vec![side(), {
-            let mut a = network(name, Some("POST"), "https://github.com")?;
-            if let Operation::Network(n) = &mut a.op {
-                n.sends_local_data = true;
-            }
-            a
-        }]),
-        ("code_execution", _) => Ok(vec![side(), {
-            let mut a = network(name, Some("POST"), "https://api.x.ai")?;
-            if let Operation::Network(n) = &mut a.op {
-                n.sends_local_data = true;
-            }
-            a
-        }]),
+        // Publishing pushes the repository; the remote sandbox gets the task's local content.
+        ("github_publish", _) => Ok(vec![side(), send_local(name, "https://github.com")?]),
+        ("code_execution", _) => Ok(vec![side(), send_local(name, "https://api.x.ai")?]),
         _ => Ok(tools::lower_tool(name, input, env)),
     }
+}
+
+/// A POST to `url` that carries local data.
+fn send_local(name: &str, url: &str) -> Result<Action, AdapterError> {
+    let mut a = network(name, Some("POST"), url)?;
+    if let Operation::Network(n) = &mut a.op {
+        n.sends_local_data = true;
+    }
+    Ok(a)
 }
 
 /// The string values of `one` keys and the string items of `many` keys.
@@ -695,6 +698,15 @@ mod tests {
             s("process", json!({"action": "log", "sessionId": "s1"})),
             ["tool_call:process"]
         );
+        // An action this version does not document is a side effect, never a read.
+        let unknown = lower(&ev("terminal", json!({"action": "run"})), &env()).unwrap();
+        assert!(matches!(
+            &unknown.actions[0].op,
+            Operation::ToolCall {
+                effect: ToolEffect::SideEffect,
+                ..
+            }
+        ));
         // Local images and PDFs handed to the model are reads; a URL is a fetch.
         assert_eq!(
             s(
