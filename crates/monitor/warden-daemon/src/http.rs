@@ -90,7 +90,10 @@ pub async fn start(d: Arc<Daemon>, addr: SocketAddr) -> Result<HttpHandle, Daemo
         .local_addr()
         .map_err(|e| DaemonError::Io("no local address".into(), e))?;
     let addr_file = d.config.state_dir.join(HTTP_ADDR_FILE);
-    std::fs::write(&addr_file, bound.to_string())
+    // Written whole and renamed into place: a reader sees no file or the complete address.
+    let tmp = addr_file.with_extension("addr.tmp");
+    std::fs::write(&tmp, bound.to_string())
+        .and_then(|()| std::fs::rename(&tmp, &addr_file))
         .map_err(|e| DaemonError::Io(format!("cannot write `{}`", addr_file.display()), e))?;
     let token = Arc::new(token);
     let console = crate::console::router(d.clone(), token.clone());

@@ -146,6 +146,13 @@ pub async fn serve(config: Config, loader: Arc<dyn PolicyLoader>) -> Result<(), 
     // the start: a monitor that says it guards configuration must not silently not.
     let _config_watch = crate::config::watch::start(daemon.clone()).await?;
     let listener = bind(&config)?;
+    // The address of an earlier run's HTTP API is not this run's: gone until the API listens.
+    match std::fs::remove_file(config.state_dir.join(crate::HTTP_ADDR_FILE)) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+            tracing::warn!(error = %e, "cannot remove the previous HTTP address file")
+        }
+        _ => {}
+    }
     tracing::info!(socket = %config.socket.display(), state_dir = %config.state_dir.display(), rules, "warden monitor listening");
     let http = match config.http {
         Some(addr) => Some(crate::http::start(daemon.clone(), addr).await?),

@@ -90,7 +90,7 @@ fn monitor_with_http(h: &Path) -> (Monitor, String, String) {
             "90s",
         ],
     );
-    let addr = std::fs::read_to_string(m.state.join("http.addr")).unwrap();
+    let addr = m.http_addr();
     let token = std::fs::read_to_string(m.state.join("api.token")).unwrap();
     (m, addr, token)
 }

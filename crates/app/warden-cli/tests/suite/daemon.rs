@@ -65,6 +65,23 @@ impl Monitor {
         }
     }
 
+    /// The HTTP API's address, once the monitor has written it (after its socket listens).
+    pub fn http_addr(&self) -> String {
+        let t = Instant::now();
+        loop {
+            if let Ok(a) = std::fs::read_to_string(self.state.join("http.addr")) {
+                if a.parse::<std::net::SocketAddr>().is_ok() {
+                    return a;
+                }
+            }
+            assert!(
+                t.elapsed() < Duration::from_secs(30),
+                "the monitor wrote no HTTP address"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
     pub fn kill9(&mut self) {
         self.child.kill().unwrap();
         self.child.wait().unwrap();
@@ -535,7 +552,7 @@ fn http(addr: &str, method: &str, path: &str, token: Option<&str>, body: &str) -
 fn the_http_api_needs_the_token() {
     let h = home();
     let m = Monitor::start(h.path(), &["--http", "127.0.0.1:0"]);
-    let addr = std::fs::read_to_string(m.state.join("http.addr")).unwrap();
+    let addr = m.http_addr();
     let token = std::fs::read_to_string(m.state.join("api.token")).unwrap();
     let mode = std::fs::metadata(m.state.join("api.token"))
         .unwrap()
