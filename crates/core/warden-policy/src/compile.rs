@@ -656,7 +656,10 @@ fn inferred_kinds(m: &MatchSpec) -> KindMask {
             mask &= kinds;
         }
     };
-    narrow(m.path.is_some() || m.in_workspace.is_some(), file);
+    narrow(
+        m.path.is_some() || m.file_name.is_some() || m.in_workspace.is_some(),
+        file,
+    );
     narrow(m.recursive.is_some(), bit(ActionKind::FileDelete));
     narrow(m.command.is_some(), bit(ActionKind::Exec));
     narrow(
@@ -688,6 +691,14 @@ fn compile_match(ib: &mut IndexBuilder, ctx: &mut Ctx<'_>, m: &MatchSpec, at: &s
             p,
             &format!("{at}.path"),
         )));
+    }
+    if let Some(p) = &m.file_name {
+        let id = ib.pred(ctx, Field::Path, p, &format!("{at}.file_name"));
+        // Literal only: no shapes, so a wildcard word never reaches it by overlap.
+        if let Some(pred) = ib.preds.get_mut(id as usize) {
+            pred.shapes.clear();
+        }
+        c.push(Cond::Pred(id));
     }
     if let Some(cmd) = &m.command {
         let at = format!("{at}.command");

@@ -223,6 +223,12 @@ pub struct MatchSpec {
     /// Path globs. `~/` is the home directory; patterns without a leading `/` match at any depth.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub path: Option<OneOrMany<String>>,
+    /// File-name globs (`*secret*.yaml`), matched like `path` against the path as written or
+    /// resolved, but never by what a wildcard word could name: a name says what a file holds,
+    /// `*.txt` says nothing. For rules about what names reveal, where `path` would fire on every
+    /// wildcard of the same extension.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file_name: Option<OneOrMany<String>>,
     /// Whether the path is inside the workspace root.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub in_workspace: Option<bool>,

@@ -88,7 +88,7 @@ fn yaml_syntax_errors() {
 
 #[test]
 fn unknown_fields_point_at_the_field() {
-    let fields = "`kind`, `path`, `in_workspace`, `recursive`, `command`, `host`, `url`, `sends_local_data`, `tool`, `effect`, `args`, `channel`, `recipient`, `target`, `extension`, `opaque`, `session`, `all`, `any`, `not`";
+    let fields = "`kind`, `path`, `file_name`, `in_workspace`, `recursive`, `command`, `host`, `url`, `sends_local_data`, `tool`, `effect`, `args`, `channel`, `recipient`, `target`, `extension`, `opaque`, `session`, `all`, `any`, `not`";
     // Block style, not the first key of its mapping.
     check_errors(
         "rules:\n  - id: a\n    match:\n      tool: x\n      toool: y\n    decision: deny\n",

@@ -93,6 +93,7 @@ fn schema_definitions_cover_rules_and_matches() {
         set(&[
             "kind",
             "path",
+            "file_name",
             "in_workspace",
             "recursive",
             "command",
