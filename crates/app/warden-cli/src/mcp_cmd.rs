@@ -155,6 +155,10 @@ fn proxy(a: &McpProxyArgs) -> Result<ExitCode> {
             "give the server's command after `--` (`warden mcp -- npx -y @modelcontextprotocol/server-filesystem DIR`), or `--upstream URL --listen 127.0.0.1:PORT`"
         ));
     };
+    let server = server_command(a, command, rest)?;
+    let Some((command, rest)) = server.split_first() else {
+        return Err(anyhow!("the server's command line is empty"));
+    };
     let o = options(a, command.clone(), rest.to_vec())?;
     let rt = runtime()?;
     let code = rt.block_on(async {
@@ -181,6 +185,55 @@ fn proxy(a: &McpProxyArgs) -> Result<ExitCode> {
     Ok(ExitCode::from(
         u8::try_from(code.clamp(0, 255)).unwrap_or(1),
     ))
+}
+
+/// The server's command line. With `sandbox: all` in the policy the server is started by
+/// `warden exec`, in the kernel sandbox a shell command of the same workspace gets (same spec,
+/// same refusals reported to the monitor): a server that reads credentials or sends data on its
+/// own, outside any tool call the gate sees, is refused by the kernel. A server that cannot
+/// start in the sandbox does not start; nothing falls back to running it plainly.
+fn server_command(a: &McpProxyArgs, command: &str, rest: &[String]) -> Result<Vec<String>> {
+    let plain = || std::iter::once(command.to_string()).chain(rest.iter().cloned());
+    let state = a.connect.state_dir();
+    let (_, spec) = crate::exec::prepare(&a.policy, None, Some(&state))
+        .context("cannot derive the sandbox for the server from the policy")?;
+    if spec.mode != warden_policy::SandboxMode::All {
+        return Ok(plain().collect());
+    }
+    let exe = std::env::current_exe().context("cannot find this binary")?;
+    let mut argv = vec![exe.display().to_string(), "exec".to_string()];
+    let mut flag = |name: &str, value: &Path| {
+        argv.push(name.to_string());
+        argv.push(value.display().to_string());
+    };
+    for p in &a.policy.policy {
+        flag("--policy", p);
+    }
+    if let Some(p) = &a.policy.project_policy {
+        flag("--project-policy", p);
+    }
+    if let Some(p) = &a.policy.managed_policy {
+        flag("--managed-policy", p);
+    }
+    if let Some(p) = &a.policy.workspace {
+        flag("--workspace", p);
+    }
+    flag("--state-dir", &state);
+    if let Some(p) = &a.connect.socket {
+        flag("--socket", p);
+    }
+    if let Some(p) = &a.connect.client_config {
+        flag("--client-config", p);
+    }
+    if a.policy.no_discover {
+        argv.push("--no-discover".to_string());
+    }
+    if let Some(s) = &a.session {
+        argv.extend(["--session".to_string(), s.clone()]);
+    }
+    argv.push("--".to_string());
+    argv.extend(plain());
+    Ok(argv)
 }
 
 fn scan(a: &McpScanArgs) -> Result<ExitCode> {
