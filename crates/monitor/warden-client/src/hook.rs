@@ -5,7 +5,9 @@
 //! - ask: `"ask"`; Codex cannot ask, so ask becomes deny there, saying a human must approve;
 //! - modify: `"ask"` with `updatedInput`, so a human approves the rewritten input (Codex: deny);
 //!   a rewrite that changes nothing says nothing;
-//! - allow: no decision, so the agent's own permission system still applies;
+//! - allow: no decision, so the agent's own permission system still applies; except a Codex
+//!   shell command the monitor runs in its kernel sandbox: `"allow"` with `updatedInput`, sent
+//!   only when Codex runs in `bypassPermissions` mode, where it asks nobody anyway;
 //! - `PermissionRequest` gets `decision.behavior` (deny only); other gated events get
 //!   `{"decision": "block"}`.
 
@@ -25,6 +27,18 @@ pub fn render(agent: &str, event: &str, a: &Answer) -> Option<Value> {
     }
     if !a.gated {
         return None;
+    }
+    if let (true, "PreToolUse", Decision::Allow, Some(u)) =
+        (codex, event, a.decision, &a.updated_input)
+    {
+        // The monitor runs the allowed command in its kernel sandbox. Codex takes a rewrite only
+        // with "allow", and the monitor sends one only when Codex would ask nobody anyway.
+        return Some(json!({"hookSpecificOutput": {
+            "hookEventName": event,
+            "permissionDecision": "allow",
+            "permissionDecisionReason": "Warden: allowed; it runs in Warden's kernel sandbox",
+            "updatedInput": u,
+        }}));
     }
     let decision = match (agent, a.decision) {
         (_, Decision::Allow) => return None,
@@ -57,7 +71,7 @@ pub fn render(agent: &str, event: &str, a: &Answer) -> Option<Value> {
         }
         "PreToolUse" => {
             // A rewrite is shown to the human for approval ("ask" with `updatedInput`): Warden
-            // never answers "allow", which would skip the agent's own permission check.
+            // never answers "allow" for it, which would skip the agent's own permission check.
             let permission = match decision {
                 Decision::Deny => "deny",
                 Decision::Ask | Decision::Modify => "ask",
@@ -78,5 +92,48 @@ pub fn render(agent: &str, event: &str, a: &Answer) -> Option<Value> {
             Decision::Deny | Decision::Ask => Some(json!({"decision": "block", "reason": reason})),
             Decision::Modify | Decision::Allow => None,
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn answer(decision: Decision, updated: Option<Value>) -> Answer {
+        Answer {
+            decision,
+            policy_decision: decision,
+            message: "m".into(),
+            updated_input: updated,
+            rules: Vec::new(),
+            seq: 1,
+            approval: None,
+            grant: None,
+            gated: true,
+            nonce: None,
+            context: None,
+        }
+    }
+
+    #[test]
+    fn only_a_codex_pretooluse_allow_carries_a_rewrite_as_allow() {
+        let wrapped = json!({"command": "'/w' exec -- /bin/bash -c 'ls'"});
+        let a = answer(Decision::Allow, Some(wrapped.clone()));
+        let out = render("codex", "PreToolUse", &a).unwrap();
+        assert_eq!(out["hookSpecificOutput"]["permissionDecision"], "allow");
+        assert_eq!(out["hookSpecificOutput"]["updatedInput"], wrapped);
+        // Claude Code never gets "allow" from Warden; other events say nothing on allow.
+        assert!(render("claude-code", "PreToolUse", &a).is_none());
+        assert!(render("codex", "PermissionRequest", &a).is_none());
+        assert!(render("codex", "PostToolUse", &a).is_none());
+        // A plain allow says nothing; a modify is never turned into an allow.
+        assert!(render("codex", "PreToolUse", &answer(Decision::Allow, None)).is_none());
+        let m = render(
+            "codex",
+            "PreToolUse",
+            &answer(Decision::Modify, Some(wrapped)),
+        )
+        .unwrap();
+        assert_eq!(m["hookSpecificOutput"]["permissionDecision"], "deny");
     }
 }

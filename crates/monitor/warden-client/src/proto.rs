@@ -270,7 +270,8 @@ pub struct Answer {
     pub policy_decision: Decision,
     /// The text shown to the agent: the reason, the rules, the guidance.
     pub message: String,
-    /// The rewritten tool input, for `modify`.
+    /// The rewritten tool input: for `modify`, shown to a person for approval; with `allow`
+    /// (Codex in `bypassPermissions` mode only), the same command run in Warden's kernel sandbox.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated_input: Option<Value>,
     /// The rules that fired.

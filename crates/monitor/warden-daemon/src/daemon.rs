@@ -706,10 +706,10 @@ impl Daemon {
                 "{msg} (this needs a person's approval, and the agent runs in `{mode}` mode, where its own prompt would approve it by itself: denied; a person can approve it with `warden approvals`, or run the agent in its default mode)"
             );
         }
-        let updated = if decision == Decision::Modify {
-            verdict.updated_input(lowered.tool_input.as_ref())
-        } else {
-            None
+        let updated = match (decision, &policy) {
+            (Decision::Modify, _) => verdict.updated_input(lowered.tool_input.as_ref()),
+            (Decision::Allow, Ok(p)) => self.codex_sandboxed(ctx, &lowered, p),
+            _ => None,
         };
         let rules: Vec<String> = verdict.rules.iter().map(|r| r.rule.clone()).collect();
         let skill = self.active_skill(ctx.session.as_deref());
@@ -760,6 +760,25 @@ impl Daemon {
                 message: format!("the decision could not be recorded, so it is refused: {e}"),
             },
         }
+    }
+
+    /// An allowed Codex shell command rewritten to run in the kernel sandbox (see
+    /// [`crate::codex_wrap`]), by this monitor's own binary.
+    fn codex_sandboxed(&self, ctx: &Ctx, lowered: &Lowered, policy: &Policy) -> Option<Value> {
+        if ctx.agent != "codex" {
+            return None;
+        }
+        let exe = std::env::current_exe().ok()?;
+        let call = crate::codex_wrap::CodexCall {
+            agent: &ctx.agent,
+            event: &ctx.event,
+            unattended: ctx.unattended.as_deref(),
+            tool: lowered.tool.as_deref(),
+            input: lowered.tool_input.as_ref(),
+            session: ctx.session.as_deref(),
+            tool_use_id: ctx.tool_use_id.as_deref(),
+        };
+        crate::codex_wrap::sandboxed_input(&call, Decision::Allow, policy, &exe)
     }
 
     /// A call was decided (and the decision recorded): the engine learns from it (only allowed

@@ -9,6 +9,7 @@
 
 pub use warden_client::{client, hook, proto, target};
 pub mod caps;
+mod codex_wrap;
 mod config;
 mod console;
 mod daemon;

@@ -391,3 +391,50 @@ fn codex_real_client_is_guarded_by_warden_after_a_plain_init() {
     );
     eprintln!("codex with the monitor down: exit {:?}", r.code);
 }
+
+/// A workspace program the analysis has no reason to refuse (`node tool.js`) that reads the SSH
+/// key by a name it builds at run time.
+const KEY_READER: &str = "const fs = require('fs'); const os = require('os');\n\
+try { console.log('got: ' + fs.readFileSync(os.homedir() + '/.s' + 'sh/id_rsa', 'utf8')); }\n\
+catch (e) { console.log('refused: ' + e.code); }\n";
+
+#[test]
+fn codex_commands_run_in_wardens_kernel_sandbox_when_codex_asks_nobody() {
+    let Some(bin) = client("codex") else { return };
+    let h = home();
+    let ssh = h.path().join(".ssh");
+    std::fs::create_dir_all(&ssh).unwrap();
+    std::fs::write(ssh.join("id_rsa"), format!("KEY {SECRET}\n")).unwrap();
+    std::fs::write(h.path().join("project/tool.js"), KEY_READER).unwrap();
+    let model = FakeModel::start(
+        h.path(),
+        &[
+            "grep -E 'NoNewPrivs|Seccomp:' /proc/self/status",
+            "node tool.js",
+        ],
+    );
+    codex_home(h.path(), model.port);
+    init_codex(h.path());
+    let m = Monitor::start(h.path(), &["--approval-timeout", "3s"]);
+    // `codex exec` asks nobody (its hooks see `permission_mode: bypassPermissions`): the monitor
+    // answers "allow" with the command rewritten to run under `warden exec`.
+    let r = run_client(codex(&bin, h.path()), h.path(), &m.state);
+    let ran = codex_commands(&r.stdout);
+    assert_eq!(ran.len(), 2, "{ran:?}\n{}\n{}", r.stdout, r.stderr);
+    for (c, _) in &ran {
+        assert!(c.contains(" exec --session "), "not wrapped: {c}");
+        assert!(c.contains("--tool-use-id"), "{c}");
+    }
+    // The command ran with no_new_privs and a seccomp filter...
+    let (_, status) = &ran[0];
+    assert!(status.contains("NoNewPrivs:\t1"), "{status}");
+    assert!(status.contains("Seccomp:\t2"), "{status}");
+    // ...and the kernel refused the key read the analysis had no reason to see.
+    let (_, read) = &ran[1];
+    assert!(read.contains("refused: EACCES"), "{read}");
+    assert!(
+        !model.requests().contains(SECRET),
+        "the key reached the model"
+    );
+    eprintln!("codex: two sandboxed commands {:?}", r.elapsed);
+}
