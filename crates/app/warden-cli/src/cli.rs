@@ -76,6 +76,8 @@ pub enum Command {
     Console(ConsoleArgs),
     /// Measure the hook round trip and the monitor's throughput.
     BenchDaemon(BenchArgs),
+    /// Measure a cold decision: one `warden check` process per action, without the monitor.
+    BenchCheck(BenchCheckArgs),
     /// Run a command in the kernel sandbox derived from the policy (`warden exec -- CMD...`).
     ///
     /// Landlock (no reads of the credentials the policy denies, writes only to the workspace,
@@ -667,6 +669,20 @@ pub struct ExecArgs {
     /// The command and its arguments.
     #[arg(required = true, last = true, value_name = "CMD")]
     pub command: Vec<std::ffi::OsString>,
+}
+
+/// `warden bench-check`.
+#[derive(Debug, Args)]
+pub struct BenchCheckArgs {
+    /// Timed runs (after one untimed run that warms the page cache and marks the policy tested).
+    #[arg(long, default_value_t = 300)]
+    pub runs: usize,
+    /// The shell command decided.
+    #[arg(long, default_value = "ls")]
+    pub command: String,
+    /// Print the figures as JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `warden bench-exec`.

@@ -252,7 +252,30 @@ pub(crate) struct Pred {
     pub(crate) matchers: Vec<(String, LazyGlob)>,
     /// For path predicates: each glob as a shape (and whether it is written from `~`), to
     /// decide whether a path *pattern* can name a file it matches.
-    pub(crate) shapes: Vec<(String, bool, Shape)>,
+    pub(crate) shapes: Vec<(String, bool, LazyShape)>,
+}
+
+/// A rule pattern's shape, built on first use: only an action whose path is itself a pattern
+/// (`cat ~/.ss?/id_*`) needs it, so a cold process deciding a plain action never builds one.
+#[derive(Debug)]
+pub(crate) struct LazyShape {
+    pattern: String,
+    shape: std::sync::OnceLock<Shape>,
+}
+
+impl LazyShape {
+    fn new(pattern: String) -> Self {
+        LazyShape {
+            pattern,
+            shape: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// The shape.
+    pub(crate) fn get(&self) -> &Shape {
+        self.shape
+            .get_or_init(|| Shape::new(&self.pattern, Dialect::Rule))
+    }
 }
 
 /// One glob's own matcher, compiled on first use. The glob set finds candidate predicates; a
@@ -573,7 +596,7 @@ impl IndexBuilder {
             };
             if field == Field::Path {
                 let home = pattern.starts_with('~');
-                shapes.push((raw.clone(), home, Shape::new(&pattern, Dialect::Rule)));
+                shapes.push((raw.clone(), home, LazyShape::new(pattern.clone())));
             }
             matchers.push((raw, LazyGlob::new(g.clone())));
             let slot = match field {
@@ -1142,6 +1165,9 @@ impl Policy {
         for p in &self.index.preds {
             for (_, m) in &p.matchers {
                 m.warm();
+            }
+            for (_, _, shape) in &p.shapes {
+                shape.get();
             }
         }
         for r in &self.rules {

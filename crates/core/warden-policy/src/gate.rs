@@ -217,8 +217,8 @@ impl Policy {
         for (id, pred) in self.index.preds.iter().enumerate() {
             let hit = pred.shapes.iter().any(|(_, home, rule)| {
                 forms.iter().any(|(abs, rel)| match (home, rel) {
-                    (false, _) => abs.overlaps(rule),
-                    (true, Some(rel)) => rel.overlaps(rule),
+                    (false, _) => abs.overlaps(rule.get()),
+                    (true, Some(rel)) => rel.overlaps(rule.get()),
                     (true, None) => false,
                 })
             });
