@@ -62,11 +62,13 @@ pub const TOOL_EVENTS: &[&str] = &["PreToolUse", "PermissionRequest"];
 impl HookPayload {
     /// Parse a payload from JSON.
     pub fn from_value(v: &Value) -> Result<Self, AdapterError> {
-        let mut p: HookPayload =
-            serde_json::from_value(v.clone()).map_err(|e| AdapterError::Field {
+        // Read from the borrowed tree: only the fields kept are copied, not the whole payload.
+        let mut p = <HookPayload as serde::Deserialize>::deserialize(v).map_err(|e| {
+            AdapterError::Field {
                 field: field_of(&e.to_string()),
                 expected: "of the hook payload's type",
-            })?;
+            }
+        })?;
         p.hook_event_name = canonical_event(&p.hook_event_name, p.tool_name.is_some());
         Ok(p)
     }

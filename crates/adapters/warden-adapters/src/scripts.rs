@@ -49,6 +49,14 @@ pub fn written(tool: &str, args: &Value, env: &PathEnv) -> Vec<Written> {
     else {
         return Vec::new();
     };
+    // A call that carries no text (a read, a listing) writes none: no path to resolve (which
+    // asks the file system about every component).
+    let carries_text = ["content", "file_text", "edits", "old_string", "old_str"]
+        .iter()
+        .any(|k| obj.contains_key(*k));
+    if !carries_text {
+        return Vec::new();
+    }
     let path = warden_action::normalize_path(path, env).path;
     let text =
         |v: &Map<String, Value>, k: &str| v.get(k).and_then(Value::as_str).map(str::to_string);
