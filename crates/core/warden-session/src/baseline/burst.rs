@@ -1,8 +1,11 @@
 //! Bursts: how much deletes and writes weigh by where they happen, the totals of a batch, and
 //! when the window so far plus a batch is well above the usual per-minute rate.
 
+use warden_action::{Action, Operation};
+
 use super::deviation::Acc;
 use super::place::Area;
+use super::place::{action_workspace, path_str, place};
 use super::{
     Profile, DELETE_BURST_FACTOR, DELETE_BURST_MIN, RATE_BURST_FACTOR, RATE_BURST_MIN, WINDOW_S,
 };
@@ -126,4 +129,61 @@ fn write_weight(area: Area) -> f64 {
         Area::Build | Area::Temp => 0.1,
         Area::Workspace | Area::Home | Area::System => 1.0,
     }
+}
+
+/// For each action, whether it is the source side of a move that keeps the content: a delete
+/// whose file was read just before and written elsewhere in the same step (`mv a b` lowers to
+/// read a, delete a, write b; `mv a b dir/` to read a, delete a, read b, delete b, write dir;
+/// `rsync --remove-source-files a b` to read a, write b, delete a). Such a delete weighs
+/// nothing in a burst (editing through a temporary file, `sed ... > t && mv t f`, is everyday
+/// work). It still counts when the content goes where deletes weigh nothing (temp and build
+/// directories: `mv ~/f /tmp/x` then `rm /tmp/x` would lose it in two free steps), into nothing
+/// (`mv f /dev/null` writes nothing), or when anything else comes between the read and the
+/// delete (`cat f; rm f`).
+pub(super) fn moved(actions: &[Action], key_ws: &str) -> Vec<bool> {
+    fn path(a: &Action) -> Option<&str> {
+        match &a.op {
+            Operation::FileRead { path } | Operation::FileWrite { path } => Some(path_str(path)),
+            Operation::FileDelete { path, .. } => Some(path_str(path)),
+            _ => None,
+        }
+    }
+    let is = |i: usize, f: fn(&Operation) -> bool| actions.get(i).is_some_and(|a| f(&a.op));
+    let read = |o: &Operation| matches!(o, Operation::FileRead { .. });
+    let write = |o: &Operation| matches!(o, Operation::FileWrite { .. });
+    let delete = |o: &Operation| matches!(o, Operation::FileDelete { .. });
+    let same = |i: usize, j: usize| match (actions.get(i), actions.get(j)) {
+        (Some(a), Some(b)) => path(a).is_some() && path(a) == path(b),
+        _ => false,
+    };
+    // The destination is a place whose deletes weigh something.
+    let kept = |j: usize| {
+        actions.get(j).is_some_and(|a| match &a.op {
+            Operation::FileWrite { path } => !matches!(
+                place(path_str(path), action_workspace(a, key_ws), &path.home).area,
+                Area::Temp | Area::Build
+            ),
+            _ => false,
+        })
+    };
+    (0..actions.len())
+        .map(|i| {
+            if !is(i, delete) {
+                return false;
+            }
+            // rsync form: read P, write Q, delete P.
+            if i >= 2 && is(i - 1, write) && is(i - 2, read) && same(i - 2, i) {
+                return kept(i - 1);
+            }
+            // mv form: read P, delete P, then more (read, delete) pairs, then the write.
+            if i == 0 || !is(i - 1, read) || !same(i - 1, i) {
+                return false;
+            }
+            let mut j = i + 1;
+            while is(j, read) && is(j + 1, delete) && same(j, j + 1) {
+                j += 2;
+            }
+            kept(j)
+        })
+        .collect()
 }

@@ -191,13 +191,19 @@ impl Profile {
 fn batch_totals(key_ws: &str, actions: &[Action]) -> (Batch, bool) {
     let mut batch = Batch::default();
     let mut batch_cred = false;
-    for a in actions {
+    let moved = super::burst::moved(actions, key_ws);
+    for (a, moved) in actions.iter().zip(moved) {
         let ws = action_workspace(a, key_ws);
         match &a.op {
             Operation::FileRead { path } => batch_cred |= is_credential_path(path_str(path)),
             Operation::FileWrite { path } => {
                 batch.write(place(path_str(path), ws, &path.home).area);
             }
+            // The source of a move: its content is kept, so the call itself is no delete burst.
+            // (The profile still learns it as a removal: the window and the usual rate count
+            // every file that went away, so a real delete right after many moves is judged as
+            // before.)
+            Operation::FileDelete { .. } if moved => {}
             Operation::FileDelete { path, recursive } => {
                 batch.delete(place(path_str(path), ws, &path.home).area, *recursive);
             }

@@ -244,6 +244,73 @@ fn delete_burst_in_home_is_flagged_build_dir_deletes_are_not() {
     assert!(!d.delete_burst);
 }
 
+/// The first call of `calls` (each a step's actions, one every 2 s) scored as a delete burst.
+fn first_burst(calls: &[Vec<Action>]) -> Option<usize> {
+    let t = 1_700_000_000_000u64;
+    let mut b = Baselines::new();
+    let mut first = None;
+    for (i, a) in calls.iter().enumerate() {
+        let at = t + i as u64 * 2_000;
+        if b.score(&key(), a, at).delete_burst && first.is_none() {
+            first = Some(i);
+        }
+        b.observe(&key(), a, at);
+    }
+    first
+}
+
+#[test]
+fn moves_keep_their_content_so_they_are_not_a_delete_burst() {
+    // Editing through a temporary file, 25 times in a minute: `grep -v x f > t && mv t f`,
+    // `mv a b docs/`, `rsync --remove-source-files`. Nothing is lost.
+    let edits: Vec<Vec<Action>> = (0..25)
+        .map(|i| {
+            let (f, t) = (format!("~/notes/f{i}.txt"), format!("~/notes/f{i}.tmp"));
+            match i % 3 {
+                0 => vec![
+                    exec("grep"),
+                    read(&f),
+                    write(&t),
+                    exec("mv"),
+                    read(&t),
+                    delete(&t, false),
+                    write(&f),
+                ],
+                1 => vec![
+                    exec("mv"),
+                    read(&f),
+                    delete(&f, false),
+                    read(&t),
+                    delete(&t, false),
+                    write("~/notes/old"),
+                ],
+                _ => vec![
+                    exec("rsync"),
+                    read(&f),
+                    write("~/backup/"),
+                    delete(&f, false),
+                ],
+            }
+        })
+        .collect();
+    assert_eq!(first_burst(&edits), None);
+    // The same files destroyed: a move into nothing, a read then a delete by another program,
+    // a move into a temp directory (whose deletes weigh nothing), a plain delete. Each is a
+    // burst by the 10th call.
+    let gone: Vec<Vec<Action>> = (0..25)
+        .map(|i| {
+            let f = format!("~/notes/f{i}.txt");
+            match i % 4 {
+                0 => vec![exec("mv"), read(&f), delete(&f, false)],
+                1 => vec![exec("cat"), read(&f), exec("rm"), delete(&f, false)],
+                2 => vec![exec("mv"), read(&f), delete(&f, false), write("/tmp/x")],
+                _ => vec![exec("rm"), delete(&f, false)],
+            }
+        })
+        .collect();
+    assert_eq!(first_burst(&gone), Some(9));
+}
+
 #[test]
 fn delete_burst_is_judged_against_the_usual_rate() {
     let mut b = Baselines::new();
