@@ -95,7 +95,8 @@ pub fn payloads(cwd: &str) -> Vec<Value> {
     ]
 }
 
-fn pct(sorted: &[f64], p: f64) -> f64 {
+/// The `p` quantile of sorted samples (NaN when there are none).
+pub(crate) fn pct(sorted: &[f64], p: f64) -> f64 {
     if sorted.is_empty() {
         return f64::NAN;
     }

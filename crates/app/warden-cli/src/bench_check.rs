@@ -10,16 +10,9 @@ use std::time::Instant;
 use anyhow::{anyhow, Context, Result};
 use serde_json::json;
 
+use crate::bench::pct;
 use crate::cli::BenchCheckArgs;
 use crate::exit::Code;
-
-fn pct(sorted: &[f64], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return f64::NAN;
-    }
-    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted.get(i).copied().unwrap_or(f64::NAN)
-}
 
 /// One cold `warden check` of `input`; its wall time in milliseconds.
 fn once(exe: &Path, home: &Path, input: &Path) -> Result<f64> {
