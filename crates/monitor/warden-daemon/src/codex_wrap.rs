@@ -29,14 +29,16 @@ pub(crate) struct CodexCall<'a> {
     pub(crate) tool_use_id: Option<&'a str>,
 }
 
-/// The tool input that runs `call`'s command in the sandbox, when it should be wrapped: an
-/// allowed Codex shell command in `bypassPermissions` mode, under a policy whose sandbox is on.
+/// The tool input that runs `call`'s command in the sandbox: `Ok(Some)` for an allowed Codex
+/// shell command in `bypassPermissions` mode under a policy whose sandbox is on, `Ok(None)` for
+/// every other call. `Err` when the command must be wrapped and cannot be (no path to Warden's
+/// binary): the call is then refused, never run outside the sandbox.
 pub(crate) fn sandboxed_input(
     call: &CodexCall<'_>,
     decision: Decision,
     policy: &Policy,
-    exe: &Path,
-) -> Option<Value> {
+    exe: Option<&Path>,
+) -> Result<Option<Value>, String> {
     if call.agent != "codex"
         || call.event != "PreToolUse"
         || decision != Decision::Allow
@@ -44,10 +46,20 @@ pub(crate) fn sandboxed_input(
         || call.tool != Some("Bash")
         || policy.sandbox_settings().mode == SandboxMode::Off
     {
-        return None;
+        return Ok(None);
     }
-    let input = call.input?;
-    let command = input.get("command")?.as_str()?;
+    let Some(command) = call
+        .input
+        .and_then(|i| i.get("command"))
+        .and_then(Value::as_str)
+    else {
+        return Ok(None);
+    };
+    let (Some(input), Some(exe)) = (call.input, exe) else {
+        return Err(
+            "Warden cannot find its own binary to run this command in its kernel sandbox".into(),
+        );
+    };
     let mut line = vec![quote(&exe.to_string_lossy()), "exec".to_string()];
     if let Some(s) = call.session {
         line.extend(["--session".to_string(), quote(s)]);
@@ -58,7 +70,13 @@ pub(crate) fn sandboxed_input(
     line.extend(["--".into(), "/bin/bash".into(), "-c".into(), quote(command)]);
     let mut out = input.clone();
     out["command"] = Value::String(line.join(" "));
-    Some(out)
+    Ok(Some(out))
+}
+
+/// This monitor's own binary, looked up once.
+pub(crate) fn own_binary() -> Option<&'static Path> {
+    static EXE: std::sync::OnceLock<Option<std::path::PathBuf>> = std::sync::OnceLock::new();
+    EXE.get_or_init(|| std::env::current_exe().ok()).as_deref()
 }
 
 /// `s` as one POSIX shell word.
@@ -98,9 +116,11 @@ mod tests {
     #[test]
     fn only_allowed_unasked_codex_shell_commands_are_wrapped() {
         let p = policy("");
-        let exe = Path::new("/usr/local/bin/warden");
+        let exe = Some(Path::new("/usr/local/bin/warden"));
         let input = json!({"command": "echo 'it''s' && cat x", "timeout_ms": 5});
-        let out = sandboxed_input(&call(Some(UNASKED), &input), Decision::Allow, &p, exe).unwrap();
+        let out = sandboxed_input(&call(Some(UNASKED), &input), Decision::Allow, &p, exe)
+            .unwrap()
+            .unwrap();
         assert_eq!(
             out["command"],
             r#"'/usr/local/bin/warden' exec --session 's1' --tool-use-id 'call_1' -- /bin/bash -c 'echo '\''it'\'''\''s'\'' && cat x'"#
@@ -120,21 +140,35 @@ mod tests {
         );
         // Codex would ask someone: its approval must stay its own, so no "allow" and no wrap.
         for mode in [None, Some("acceptEdits"), Some("dontAsk")] {
-            assert!(sandboxed_input(&call(mode, &input), Decision::Allow, &p, exe).is_none());
+            assert!(
+                sandboxed_input(&call(mode, &input), Decision::Allow, &p, exe)
+                    .unwrap()
+                    .is_none()
+            );
         }
         // Not allowed, not Codex, not its shell, or the sandbox off: as it was.
         for d in [Decision::Deny, Decision::Ask, Decision::Modify] {
-            assert!(sandboxed_input(&call(Some(UNASKED), &input), d, &p, exe).is_none());
+            assert!(sandboxed_input(&call(Some(UNASKED), &input), d, &p, exe)
+                .unwrap()
+                .is_none());
         }
         let mut c = call(Some(UNASKED), &input);
         c.agent = "claude-code";
-        assert!(sandboxed_input(&c, Decision::Allow, &p, exe).is_none());
+        assert!(sandboxed_input(&c, Decision::Allow, &p, exe)
+            .unwrap()
+            .is_none());
         let mut c = call(Some(UNASKED), &input);
         c.tool = Some("apply_patch");
-        assert!(sandboxed_input(&c, Decision::Allow, &p, exe).is_none());
+        assert!(sandboxed_input(&c, Decision::Allow, &p, exe)
+            .unwrap()
+            .is_none());
         let off = policy("version: 1\nsandbox: off\n");
         assert!(
-            sandboxed_input(&call(Some(UNASKED), &input), Decision::Allow, &off, exe).is_none()
+            sandboxed_input(&call(Some(UNASKED), &input), Decision::Allow, &off, exe)
+                .unwrap()
+                .is_none()
         );
+        // It must be wrapped and cannot be: refused, not run outside the sandbox.
+        assert!(sandboxed_input(&call(Some(UNASKED), &input), Decision::Allow, &p, None).is_err());
     }
 }

@@ -708,7 +708,14 @@ impl Daemon {
         }
         let updated = match (decision, &policy) {
             (Decision::Modify, _) => verdict.updated_input(lowered.tool_input.as_ref()),
-            (Decision::Allow, Ok(p)) => self.codex_sandboxed(ctx, &lowered, p),
+            (Decision::Allow, Ok(p)) => match codex_sandboxed(ctx, &lowered, p) {
+                Ok(u) => u,
+                Err(why) => {
+                    decision = Decision::Deny;
+                    msg = format!("{msg} ({why}: refused)");
+                    None
+                }
+            },
             _ => None,
         };
         let rules: Vec<String> = verdict.rules.iter().map(|r| r.rule.clone()).collect();
@@ -760,25 +767,6 @@ impl Daemon {
                 message: format!("the decision could not be recorded, so it is refused: {e}"),
             },
         }
-    }
-
-    /// An allowed Codex shell command rewritten to run in the kernel sandbox (see
-    /// [`crate::codex_wrap`]), by this monitor's own binary.
-    fn codex_sandboxed(&self, ctx: &Ctx, lowered: &Lowered, policy: &Policy) -> Option<Value> {
-        if ctx.agent != "codex" {
-            return None;
-        }
-        let exe = std::env::current_exe().ok()?;
-        let call = crate::codex_wrap::CodexCall {
-            agent: &ctx.agent,
-            event: &ctx.event,
-            unattended: ctx.unattended.as_deref(),
-            tool: lowered.tool.as_deref(),
-            input: lowered.tool_input.as_ref(),
-            session: ctx.session.as_deref(),
-            tool_use_id: ctx.tool_use_id.as_deref(),
-        };
-        crate::codex_wrap::sandboxed_input(&call, Decision::Allow, policy, &exe)
     }
 
     /// A call was decided (and the decision recorded): the engine learns from it (only allowed
@@ -1199,4 +1187,27 @@ impl Daemon {
             "baselines": self.engine.baselines(),
         })
     }
+}
+
+/// An allowed Codex shell command rewritten to run in the kernel sandbox (see
+/// [`crate::codex_wrap`]), by this monitor's own binary.
+fn codex_sandboxed(ctx: &Ctx, lowered: &Lowered, policy: &Policy) -> Result<Option<Value>, String> {
+    if ctx.agent != "codex" {
+        return Ok(None);
+    }
+    let call = crate::codex_wrap::CodexCall {
+        agent: &ctx.agent,
+        event: &ctx.event,
+        unattended: ctx.unattended.as_deref(),
+        tool: lowered.tool.as_deref(),
+        input: lowered.tool_input.as_ref(),
+        session: ctx.session.as_deref(),
+        tool_use_id: ctx.tool_use_id.as_deref(),
+    };
+    crate::codex_wrap::sandboxed_input(
+        &call,
+        Decision::Allow,
+        policy,
+        crate::codex_wrap::own_binary(),
+    )
 }
